@@ -1,0 +1,44 @@
+//! `cargo xtask <task>`: the project's own commands (see `cargo xtask help`).
+
+mod task_contract;
+mod task_regenerate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  regenerate         regenerate openapi/generated.rs from openapi/network-tokens.yaml
+  regenerate --check fail if openapi/generated.rs is stale (writes nothing)
+  contract           run the contract tests (spec, client and sandbox against each other)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["regenerate"] => task_regenerate::run(false),
+        ["regenerate", "--check"] => task_regenerate::run(true),
+        ["contract", rest @ ..] => task_contract::run(rest),
+        [] | ["help" | "--help" | "-h"] => {
+            eprint!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unknown task {:?}\n\n{USAGE}", args.join(" "))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn project_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
+}
