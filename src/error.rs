@@ -1,19 +1,522 @@
-//! placeholder
+//! The one error type of the client, and the details it carries.
+//!
+//! Every error that comes from an API response carries the operation, the HTTP status and the
+//! request id (the body's `request_id`, else the `Cko-Request-Id` header), whatever the body
+//! was. No message here contains card data or secrets: values that come from a server are
+//! printed only when they look like codes or ids (see [`printable`]), and decode errors keep
+//! the JSON path, line, column and category of the failure, never serde's message (which
+//! quotes the offending value).
+
 use std::fmt;
-/// Caller input that was refused before anything was sent.
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::outcome::{ErrorKind, Operation};
+
+/// Everything that can go wrong in a call; see each variant.
+///
+/// Errors from an API response (`BadRequest` … `UnexpectedStatus`) hold an [`ApiError`] with
+/// the status, request id and the body's `error_type` and `error_codes` when it had them.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 400: the request could not be read.
+    #[error("{0}")]
+    BadRequest(Box<ApiError>),
+    /// 401 (after one re-authentication and retry): the access token was refused.
+    #[error("{0}")]
+    Unauthorized(Box<ApiError>),
+    /// 403: the credentials may not do this (for example, a missing scope).
+    #[error("{0}")]
+    Forbidden(Box<ApiError>),
+    /// 404: no network token has this id.
+    #[error("{0}")]
+    NotFound(Box<ApiError>),
+    /// 415: the request's media type was not accepted.
+    #[error("{0}")]
+    UnsupportedMediaType(Box<ApiError>),
+    /// 422: the request was well formed but invalid; see
+    /// [`ApiError::error_type`] and [`ApiError::error_codes`].
+    #[error("{0}")]
+    Validation(Box<ApiError>),
+    /// 500: an error at Checkout.com.
+    #[error("{0}")]
+    ServerError(Box<ApiError>),
+    /// 502: the card scheme returned an error.
+    #[error("{0}")]
+    SchemeError(Box<ApiError>),
+    /// 504: the card scheme did not answer in time.
+    #[error("{0}")]
+    SchemeTimeout(Box<ApiError>),
+    /// A status the spec does not document for this operation (a 3xx, 409, 429, 503, …).
+    #[error("{0}")]
+    UnexpectedStatus(Box<ApiError>),
+    /// The request could not be sent or the response not received (connection refused,
+    /// reset, TLS failure, …).
+    #[error("{operation}: transport error")]
+    Transport {
+        /// The operation.
+        operation: Operation,
+        /// The cause, without the URL.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The connect or request time-out elapsed.
+    #[error("{operation}: timed out")]
+    Timeout {
+        /// The operation.
+        operation: Operation,
+        /// The cause, without the URL.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A success response whose body does not match the spec.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+    /// Caller input refused before anything was sent.
+    #[error("invalid input: {0}")]
+    InvalidInput(#[from] InvalidInput),
+    /// The client's configuration was refused (see [`crate::ClientBuilder::build`]).
+    #[error("invalid configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    /// The access token could not be obtained.
+    #[error("authentication failed: {0}")]
+    Auth(#[source] Box<AuthError>),
+}
+
+impl From<AuthError> for Error {
+    fn from(error: AuthError) -> Self {
+        Self::Auth(Box::new(error))
+    }
+}
+
+impl Error {
+    /// The API error's details, for errors that come from an API response.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::BadRequest(e)
+            | Self::Unauthorized(e)
+            | Self::Forbidden(e)
+            | Self::NotFound(e)
+            | Self::UnsupportedMediaType(e)
+            | Self::Validation(e)
+            | Self::ServerError(e)
+            | Self::SchemeError(e)
+            | Self::SchemeTimeout(e)
+            | Self::UnexpectedStatus(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, for errors that come from a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Decode(e) => Some(e.status),
+            Self::Auth(e) => e.status(),
+            other => other.api_error().map(ApiError::status),
+        }
+    }
+
+    /// The request id, for errors that come from a response that had one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Decode(e) => e.request_id.as_deref(),
+            Self::Auth(e) => match &**e {
+                AuthError::Rejected { request_id, .. } | AuthError::Server { request_id, .. } => {
+                    request_id.as_deref()
+                }
+                _ => None,
+            },
+            other => other.api_error().and_then(ApiError::request_id),
+        }
+    }
+
+    /// The documented outcome this error stands for, if it is one.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        Some(match self {
+            Self::BadRequest(_) => ErrorKind::BadRequest,
+            Self::Unauthorized(_) => ErrorKind::Unauthorized,
+            Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::UnsupportedMediaType(_) => ErrorKind::UnsupportedMediaType,
+            Self::Validation(_) => ErrorKind::Validation,
+            Self::ServerError(_) => ErrorKind::ServerError,
+            Self::SchemeError(_) => ErrorKind::SchemeError,
+            Self::SchemeTimeout(_) => ErrorKind::SchemeTimeout,
+            _ => return None,
+        })
+    }
+
+    /// Whether trying the same request again may succeed: time-outs, transport errors, 500,
+    /// 502, 504, and the undocumented 408, 429 and 503. Whether a retry is *safe* depends on
+    /// the operation; the client's retry policy takes care of both.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::ServerError(_) | Self::SchemeError(_) | Self::SchemeTimeout(_) => true,
+            Self::UnexpectedStatus(e) => matches!(e.status, 408 | 429 | 503),
+            Self::Auth(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked us to wait (`Retry-After`), when it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(|e| e.retry_after)
+    }
+}
+
+/// The details of an error response from the API.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub(crate) operation: Operation,
+    pub(crate) status: u16,
+    pub(crate) kind: Option<ErrorKind>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) error_type: Option<String>,
+    pub(crate) error_codes: Vec<String>,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// The operation that failed.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The request id: the body's `request_id`, else the `Cko-Request-Id` header.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The body's `error_type` (such as `request_invalid`), when it had one.
+    pub fn error_type(&self) -> Option<&str> {
+        self.error_type.as_deref()
+    }
+
+    /// The body's `error_codes` (an open set, such as `card_expiry_month_invalid`).
+    pub fn error_codes(&self) -> &[String] {
+        &self.error_codes
+    }
+
+    /// The `Retry-After` the response carried, when it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = self.kind.map_or("unexpected status", ErrorKind::describe);
+        write!(f, "{}: HTTP {} {what}", self.operation, self.status)?;
+        if let Some(error_type) = &self.error_type {
+            write!(f, ", error_type {}", printable(error_type))?;
+        }
+        if !self.error_codes.is_empty() {
+            let codes: Vec<_> = self.error_codes.iter().map(|c| printable(c)).collect();
+            write!(f, ", error_codes [{}]", codes.join(", "))?;
+        }
+        match &self.request_id {
+            Some(id) => write!(f, " (request id {})", printable(id)),
+            None => write!(f, " (no request id)"),
+        }
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let codes: Vec<_> = self.error_codes.iter().map(|c| printable(c)).collect();
+        f.debug_struct("ApiError")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("kind", &self.kind)
+            .field("request_id", &self.request_id.as_deref().map(printable))
+            .field("error_type", &self.error_type.as_deref().map(printable))
+            .field("error_codes", &codes)
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
+}
+
+/// A response whose body did not match the spec.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    pub(crate) operation: Operation,
+    pub(crate) status: u16,
+    pub(crate) request_id: Option<String>,
+    pub(crate) path: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) category: DecodeCategory,
+}
+
+/// Why a body could not be decoded, without quoting it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeCategory {
+    /// Not well-formed JSON.
+    Syntax,
+    /// Well-formed JSON of the wrong shape (a missing field, a wrong type, a bad pattern).
+    Data,
+    /// The body ended too early (empty or truncated).
+    Eof,
+    /// The body could not be read.
+    Io,
+}
+
+impl DecodeError {
+    /// The operation whose response could not be decoded.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+    /// The response's HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The `Cko-Request-Id` header, when the response had one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// Where in the body decoding failed, as a JSON path such as `network_token.state`
+    /// (`.` for the whole body).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// The line and column in the body where decoding failed.
+    pub fn position(&self) -> (usize, usize) {
+        (self.line, self.column)
+    }
+    /// The kind of failure.
+    pub fn category(&self) -> DecodeCategory {
+        self.category
+    }
+
+    /// Describes why `body` failed to decode as `T`, without quoting any of it.
+    pub(crate) fn from_body<T: serde::de::DeserializeOwned>(
+        operation: Operation,
+        status: u16,
+        request_id: Option<String>,
+        body: &[u8],
+    ) -> Self {
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let (path, error) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Err(e) => (e.path().to_string(), Some(e.into_inner())),
+            // It decodes on its own: the failure was trailing data after the value.
+            Ok(_) => (".".to_owned(), deserializer.end().err()),
+        };
+        let (line, column, category) = error.map_or((0, 0, DecodeCategory::Data), |e| {
+            let category = match e.classify() {
+                serde_json::error::Category::Syntax => DecodeCategory::Syntax,
+                serde_json::error::Category::Data => DecodeCategory::Data,
+                serde_json::error::Category::Eof => DecodeCategory::Eof,
+                serde_json::error::Category::Io => DecodeCategory::Io,
+            };
+            (e.line(), e.column(), category)
+        });
+        Self { operation, status, request_id, path, line, column, category }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: the HTTP {} response does not match the spec at `{}` (line {}, column {}, {:?})",
+            self.operation,
+            self.status,
+            printable_path(&self.path),
+            self.line,
+            self.column,
+            self.category
+        )?;
+        match &self.request_id {
+            Some(id) => write!(f, " (request id {})", printable(id)),
+            None => write!(f, " (no request id)"),
+        }
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("request_id", &self.request_id.as_deref().map(printable))
+            .field("path", &printable_path(&self.path))
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .field("category", &self.category)
+            .finish()
+    }
+}
+
+/// Caller input refused before anything was sent. Names the field and the rule, never the
+/// value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidInput {
     field: &'static str,
     rule: &'static str,
 }
+
 impl InvalidInput {
     pub(crate) fn new(field: &'static str, rule: &'static str) -> Self {
         Self { field, rule }
     }
+
+    /// The field that was refused, such as `card number` or `network token id`.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The rule it broke.
+    pub fn rule(&self) -> &'static str {
+        self.rule
+    }
 }
+
 impl fmt::Display for InvalidInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.field, self.rule)
     }
 }
+
 impl std::error::Error for InvalidInput {}
+
+/// The access token could not be obtained from the token endpoint.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The token endpoint refused the request (400/401), usually with an OAuth error code
+    /// such as `invalid_client` or `invalid_scope`.
+    #[error("the token endpoint refused the request: HTTP {status}, OAuth error {}", .oauth_error.as_deref().map_or("(none)".into(), printable))]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The OAuth `error` code, when the body had one.
+        oauth_error: Option<String>,
+        /// The `Cko-Request-Id` header, when present.
+        request_id: Option<String>,
+    },
+    /// The token endpoint answered with another status (5xx, 3xx, …).
+    #[error("the token endpoint answered HTTP {status}")]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// The `Cko-Request-Id` header, when present.
+        request_id: Option<String>,
+    },
+    /// The token endpoint's 200 response was not a usable token.
+    #[error("the token endpoint's response is not a usable token: {0}")]
+    InvalidResponse(&'static str),
+    /// The token endpoint could not be reached.
+    #[error("the token endpoint could not be reached")]
+    Transport(#[source] Arc<reqwest::Error>),
+    /// The token request timed out.
+    #[error("the token request timed out")]
+    Timeout(#[source] Arc<reqwest::Error>),
+}
+
+impl AuthError {
+    /// The token endpoint's HTTP status, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Rejected { status, .. } | Self::Server { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The OAuth error code (`invalid_client`, …), when the endpoint sent one.
+    pub fn oauth_error(&self) -> Option<&str> {
+        match self {
+            Self::Rejected { oauth_error, .. } => oauth_error.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether asking again may succeed (server errors, transport errors, time-outs).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Server { status, .. } => *status >= 500 || *status == 429,
+            Self::Transport(_) | Self::Timeout(_) => true,
+            Self::Rejected { .. } | Self::InvalidResponse(_) => false,
+        }
+    }
+}
+
+/// A value that came from a server, as it may be printed: codes and ids (ASCII letters,
+/// digits, `_`, `-`, `.`, `:`; at most 64 long; no run of 12 or more digits, which could be a
+/// card number) print as they are; anything else prints as `<redacted>`.
+pub(crate) fn printable(value: &str) -> String {
+    let mut digit_run = 0;
+    let mut longest_digit_run = 0;
+    for b in value.bytes() {
+        digit_run = if b.is_ascii_digit() { digit_run + 1 } else { 0 };
+        longest_digit_run = longest_digit_run.max(digit_run);
+    }
+    let looks_like_a_code = !value.is_empty()
+        && value.len() <= 64
+        && longest_digit_run < 12
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b));
+    if looks_like_a_code {
+        value.to_owned()
+    } else {
+        "<redacted>".to_owned()
+    }
+}
+
+/// A JSON path with each segment passed through [`printable`] (map keys come from the server).
+fn printable_path(path: &str) -> String {
+    path.split('.')
+        .map(|segment| match segment {
+            "" | "?" => segment.to_owned(),
+            s if s.starts_with('[') && s.ends_with(']') => s.to_owned(),
+            s => printable(s),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_send_sync_and_small() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+        // Five words: the largest inline payload is InvalidInput's two static strings.
+        assert!(std::mem::size_of::<Error>() <= 40, "{}", std::mem::size_of::<Error>());
+    }
+
+    #[test]
+    fn printable_keeps_codes_and_hides_card_like_values() {
+        assert_eq!(printable("card_expiry_month_invalid"), "card_expiry_month_invalid");
+        assert_eq!(printable("0HL80RJLS76I7"), "0HL80RJLS76I7");
+        assert_eq!(printable("4539467987109256"), "<redacted>");
+        assert_eq!(printable("AhJ3hnYAoAbVz5zg1e17MAACAAA="), "<redacted>");
+        assert_eq!(printable(""), "<redacted>");
+    }
+
+    #[test]
+    fn decode_errors_name_the_path_and_never_the_value() {
+        let body = br#"{"card":{"last4":"6378","expiry_month":"5","expiry_year":"2025"},
+            "network_token":{"id":"nt_x","state":"active","type":"vts","number":5436424242424242,
+            "created_on":"2020-02-11T15:57:32.435+00:00","modified_on":"2020-02-11T15:57:32Z"}}"#;
+        let e = DecodeError::from_body::<crate::generated::types::NetworkTokenDetails>(
+            Operation::Get,
+            200,
+            Some("req_1".into()),
+            body,
+        );
+        assert_eq!(e.path(), "network_token.number");
+        assert_eq!(e.category(), DecodeCategory::Data);
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("5436424242424242"), "{text}");
+        assert!(text.contains("network_token.number"), "{text}");
+    }
+}

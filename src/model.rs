@@ -114,3 +114,4 @@ mod tests {
         assert_eq!(kind, TokenType::Mdes);
     }
 }
+

@@ -104,6 +104,30 @@ sensitive_string!(
     Cryptogram, show_last4: false, validate: accept_any
 );
 
+sensitive_string!(
+    /// The OAuth client secret. Its `Debug` shows nothing of it.
+    ClientSecret, show_last4: false, validate: accept_any
+);
+
+sensitive_string!(
+    /// An OAuth access token. Its `Debug` shows nothing of it.
+    AccessToken, show_last4: false, validate: accept_any
+);
+
+impl ClientSecret {
+    /// Wraps a client secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self::from_checked(secret.into())
+    }
+}
+
+impl AccessToken {
+    /// Wraps an access token (for a caller-supplied static token).
+    pub fn new(token: impl Into<String>) -> Self {
+        Self::from_checked(token.into())
+    }
+}
+
 impl CardNumber {
     /// Checks digits, length (12–19) and the Luhn checksum.
     ///
@@ -197,7 +221,7 @@ pub(crate) fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
