@@ -32,8 +32,8 @@ pub(crate) const REPLACEMENTS: &[(&str, &str)] = &[
 /// Parses the spec, adapts it for the generator and returns formatted Rust source,
 /// preamble included.
 pub(crate) fn generate(spec_yaml: &str) -> Result<String, String> {
-    let mut spec: openapiv3::OpenAPI =
-        serde_yaml::from_str(spec_yaml).map_err(|e| format!("{SPEC_PATH} is not OpenAPI 3.0: {e}"))?;
+    let mut spec: openapiv3::OpenAPI = serde_yaml::from_str(spec_yaml)
+        .map_err(|e| format!("{SPEC_PATH} is not OpenAPI 3.0: {e}"))?;
     adapt_for_generator(&mut spec);
 
     let mut settings = GenerationSettings::default();
@@ -64,10 +64,18 @@ pub(crate) fn generate(spec_yaml: &str) -> Result<String, String> {
 /// checked-in spec keeps every status; the contract tests compare the facade's table with it.
 pub(crate) fn adapt_for_generator(spec: &mut openapiv3::OpenAPI) {
     for (_, item) in spec.paths.paths.iter_mut() {
-        let openapiv3::ReferenceOr::Item(item) = item else { continue };
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            continue;
+        };
         let operations = [
-            &mut item.get, &mut item.put, &mut item.post, &mut item.delete,
-            &mut item.options, &mut item.head, &mut item.patch, &mut item.trace,
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
         ];
         for op in operations.into_iter().flatten() {
             op.responses.responses.retain(|status, _| match status {
@@ -80,5 +88,6 @@ pub(crate) fn adapt_for_generator(spec: &mut openapiv3::OpenAPI) {
 }
 
 fn quote_path(path: &str) -> proc_macro2::TokenStream {
-    path.parse().unwrap_or_else(|e| panic!("{path} is not a Rust path: {e}"))
+    path.parse()
+        .unwrap_or_else(|e| panic!("{path} is not a Rust path: {e}"))
 }

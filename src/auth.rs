@@ -139,10 +139,18 @@ impl TokenProvider {
     /// A token that is valid for at least the margin, fetching one if needed.
     pub(crate) async fn bearer(&self) -> Result<Bearer, AuthError> {
         let (token_url, client_id, client_secret, scope) = match &self.source {
-            TokenSource::Static(token) => return Ok(Bearer { token: token.clone(), generation: 0 }),
-            TokenSource::ClientCredentials { token_url, client_id, client_secret, scope } => {
-                (token_url, client_id, client_secret, scope)
+            TokenSource::Static(token) => {
+                return Ok(Bearer {
+                    token: token.clone(),
+                    generation: 0,
+                })
             }
+            TokenSource::ClientCredentials {
+                token_url,
+                client_id,
+                client_secret,
+                scope,
+            } => (token_url, client_id, client_secret, scope),
         };
         let fetches_before_waiting = self.fetches.load(Ordering::Acquire);
         let mut state = self.state.lock().await;
@@ -162,7 +170,10 @@ impl TokenProvider {
             Ok((token, lifetime)) => {
                 let margin = self.margin.min(lifetime / 2);
                 let refresh_at = self.clock.now() + lifetime - margin;
-                let bearer = Bearer { token, generation: fetch };
+                let bearer = Bearer {
+                    token,
+                    generation: fetch,
+                };
                 state.token = Some((bearer.clone(), refresh_at));
                 state.last_failure = None;
                 Ok(bearer)
@@ -178,7 +189,11 @@ impl TokenProvider {
     /// Forgets the token of `generation` after the API refused it; a newer token is kept.
     pub(crate) async fn invalidate(&self, generation: u64) {
         let mut state = self.state.lock().await;
-        if state.token.as_ref().is_some_and(|(b, _)| b.generation == generation) {
+        if state
+            .token
+            .as_ref()
+            .is_some_and(|(b, _)| b.generation == generation)
+        {
             state.token = None;
         }
     }
@@ -219,25 +234,36 @@ impl TokenProvider {
         };
         match status {
             200 => {
-                let parsed: TokenResponse = serde_json::from_slice(&body)
-                    .map_err(|_| AuthError::InvalidResponse("the body is not a JSON token response"))?;
+                let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
+                    AuthError::InvalidResponse("the body is not a JSON token response")
+                })?;
                 if parsed.access_token.is_empty() {
                     return Err(AuthError::InvalidResponse("access_token is empty"));
                 }
-                if parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
+                if parsed
+                    .token_type
+                    .as_deref()
+                    .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+                {
                     return Err(AuthError::InvalidResponse("token_type is not Bearer"));
                 }
-                let lifetime =
-                    parsed.expires_in.map_or(LIFETIME_WHEN_UNSTATED, Duration::from_secs);
+                let lifetime = parsed
+                    .expires_in
+                    .map_or(LIFETIME_WHEN_UNSTATED, Duration::from_secs);
                 if lifetime.is_zero() {
                     return Err(AuthError::InvalidResponse("expires_in is 0"));
                 }
                 Ok((AccessToken::new(parsed.access_token), lifetime))
             }
             400 | 401 => {
-                let oauth_error =
-                    serde_json::from_slice::<OAuthErrorBody>(&body).ok().and_then(|b| b.error);
-                Err(AuthError::Rejected { status, oauth_error, request_id })
+                let oauth_error = serde_json::from_slice::<OAuthErrorBody>(&body)
+                    .ok()
+                    .and_then(|b| b.error);
+                Err(AuthError::Rejected {
+                    status,
+                    oauth_error,
+                    request_id,
+                })
             }
             _ => Err(AuthError::Server { status, request_id }),
         }

@@ -50,7 +50,11 @@ impl Client {
     ) -> Self {
         let base = api_url.as_str().trim_end_matches('/').to_owned();
         let base_path = api_url.path().trim_end_matches('/').to_owned();
-        Self { generated: generated::Client::new_with_client(&base, http, hooks), base_path, retry }
+        Self {
+            generated: generated::Client::new_with_client(&base, http, hooks),
+            base_path,
+            retry,
+        }
     }
 
     /// The generated client underneath, for calls the facade does not wrap. It authenticates
@@ -67,7 +71,8 @@ impl Client {
     /// See [`Error`]; documented: `Unauthorized`, `Forbidden`, `UnsupportedMediaType`,
     /// `Validation`, `ServerError`, `SchemeError`, `SchemeTimeout`.
     pub async fn provision(&self, source: &ProvisionSource) -> Result<Provisioned, Error> {
-        self.provision_with_idempotency_key(source, &uuid::Uuid::new_v4().to_string()).await
+        self.provision_with_idempotency_key(source, &uuid::Uuid::new_v4().to_string())
+            .await
     }
 
     /// [`provision`](Self::provision) with the caller's idempotency key (at most 255
@@ -85,15 +90,25 @@ impl Client {
         let key: types::ProvisionNetworkTokenCkoIdempotencyKey = idempotency_key
             .parse()
             .ok()
-            .filter(|_| !idempotency_key.is_empty() && !idempotency_key.chars().any(char::is_control))
-            .ok_or(InvalidInput::new("idempotency key", "must be 1 to 255 printable characters"))?;
+            .filter(|_| {
+                !idempotency_key.is_empty() && !idempotency_key.chars().any(char::is_control)
+            })
+            .ok_or(InvalidInput::new(
+                "idempotency key",
+                "must be 1 to 255 printable characters",
+            ))?;
         let (details, meta) = self
             .execute(Operation::Provision, None, || {
                 self.generated.provision_network_token(Some(&key), &body)
             })
             .await?;
-        let created = documented_outcome(Operation::Provision, meta.status) == Some(Outcome::Created);
-        Ok(Provisioned { created, details, meta })
+        let created =
+            documented_outcome(Operation::Provision, meta.status) == Some(Outcome::Created);
+        Ok(Provisioned {
+            created,
+            details,
+            meta,
+        })
     }
 
     /// Gets a network token's details.
@@ -102,11 +117,17 @@ impl Client {
     /// See [`Error`]; documented: `Unauthorized`, `Forbidden`, `NotFound`, `ServerError`,
     /// `SchemeError`, `SchemeTimeout`. `InvalidInput` for an empty, `.` or `..` id or one
     /// with control characters.
-    pub async fn get(&self, network_token_id: &str) -> Result<Response<types::NetworkTokenDetails>, Error> {
+    pub async fn get(
+        &self,
+        network_token_id: &str,
+    ) -> Result<Response<types::NetworkTokenDetails>, Error> {
         let path = token_id::path(&self.base_path, network_token_id, "")?;
         let id = generated_id(network_token_id)?;
-        let (value, meta) =
-            self.execute(Operation::Get, Some(path), || self.generated.get_network_token(&id)).await?;
+        let (value, meta) = self
+            .execute(Operation::Get, Some(path), || {
+                self.generated.get_network_token(&id)
+            })
+            .await?;
         Ok(Response { value, meta })
     }
 
@@ -144,9 +165,14 @@ impl Client {
     ) -> Result<ResponseMeta, Error> {
         let path = token_id::path(&self.base_path, network_token_id, "/delete")?;
         let id = generated_id(network_token_id)?;
-        let body = types::DeleteNetworkTokenRequest { initiated_by, reason };
+        let body = types::DeleteNetworkTokenRequest {
+            initiated_by,
+            reason,
+        };
         let ((), meta) = self
-            .execute(Operation::Delete, Some(path), || self.generated.delete_network_token(&id, &body))
+            .execute(Operation::Delete, Some(path), || {
+                self.generated.delete_network_token(&id, &body)
+            })
             .await?;
         Ok(meta)
     }
@@ -227,7 +253,8 @@ impl Client {
 
 /// The generated newtype for a path id (it only checks that the id is not empty).
 fn generated_id<T: std::str::FromStr>(id: &str) -> Result<T, InvalidInput> {
-    id.parse().map_err(|_| InvalidInput::new("network token id", "must not be empty"))
+    id.parse()
+        .map_err(|_| InvalidInput::new("network token id", "must not be empty"))
 }
 
 /// Turns one attempt's generated result into the facade's.
@@ -247,19 +274,30 @@ async fn map_attempt<T: DeserializeOwned>(
             Ok((value.into_inner(), meta))
         }
         Err(G::UnexpectedResponse(response)) => Err(api_error(operation, response).await),
-        Err(G::InvalidResponsePayload(body, _)) => Err(Error::Decode(Box::new(
-            DecodeError::from_body::<T>(operation, seen.status.unwrap_or(0), seen.request_id.clone(), &body),
-        ))),
-        Err(G::CommunicationError(e) | G::ResponseBodyError(e)) => Err(transport_error(operation, e)),
+        Err(G::InvalidResponsePayload(body, _)) => {
+            Err(Error::Decode(Box::new(DecodeError::from_body::<T>(
+                operation,
+                seen.status.unwrap_or(0),
+                seen.request_id.clone(),
+                &body,
+            ))))
+        }
+        Err(G::CommunicationError(e) | G::ResponseBodyError(e)) => {
+            Err(transport_error(operation, e))
+        }
         Err(G::Custom(_)) => Err(match &seen.auth_error {
             Some(auth) => Error::Auth(Box::new(auth.clone())),
-            None => Error::InvalidInput(InvalidInput::new("request", "was refused by the client's hooks")),
+            None => Error::InvalidInput(InvalidInput::new(
+                "request",
+                "was refused by the client's hooks",
+            )),
         }),
         // The generated client builds a request from validated types; what remains is a header
         // value it could not encode. Its message may quote the value, so it is dropped.
-        Err(G::InvalidRequest(_)) => {
-            Err(Error::InvalidInput(InvalidInput::new("request", "could not be encoded as HTTP")))
-        }
+        Err(G::InvalidRequest(_)) => Err(Error::InvalidInput(InvalidInput::new(
+            "request",
+            "could not be encoded as HTTP",
+        ))),
         Err(G::ErrorResponse(value)) => Err(Error::UnexpectedStatus(Box::new(ApiError {
             operation,
             status: value.status().as_u16(),
@@ -300,7 +338,12 @@ async fn api_error(operation: Operation, response: reqwest::Response) -> Error {
         .as_ref()
         .and_then(|j| j.get("error_codes"))
         .and_then(serde_json::Value::as_array)
-        .map(|codes| codes.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+        .map(|codes| {
+            codes
+                .iter()
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let kind = match documented_outcome(operation, status) {
         Some(Outcome::Error(kind)) => Some(kind),

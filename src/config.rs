@@ -9,7 +9,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{Clock, SystemClock, TokenProvider, TokenSource, DEFAULT_REFRESH_MARGIN, DEFAULT_SCOPE};
+use crate::auth::{
+    Clock, SystemClock, TokenProvider, TokenSource, DEFAULT_REFRESH_MARGIN, DEFAULT_SCOPE,
+};
 use crate::client::Client;
 use crate::retry::RetryPolicy;
 use crate::sensitive::{AccessToken, ClientSecret};
@@ -45,7 +47,9 @@ impl Environment {
     /// The OAuth token URL: account-specific when a prefix is known.
     pub fn token_url(self, prefix: Option<&str>) -> String {
         match (self, prefix) {
-            (Self::Sandbox, Some(p)) => format!("https://{p}.access.sandbox.checkout.com/connect/token"),
+            (Self::Sandbox, Some(p)) => {
+                format!("https://{p}.access.sandbox.checkout.com/connect/token")
+            }
             (Self::Production, Some(p)) => format!("https://{p}.access.checkout.com/connect/token"),
             (Self::Sandbox, None) => "https://access.sandbox.checkout.com/connect/token".to_owned(),
             (Self::Production, None) => "https://access.checkout.com/connect/token".to_owned(),
@@ -82,7 +86,10 @@ pub enum ConfigError {
 
 #[derive(Clone)]
 enum Credentials {
-    ClientCredentials { client_id: String, client_secret: ClientSecret },
+    ClientCredentials {
+        client_id: String,
+        client_secret: ClientSecret,
+    },
     AccessToken(AccessToken),
 }
 
@@ -249,11 +256,13 @@ impl ClientBuilder {
         }
         let prefix = self.prefix.as_deref();
         let api_url = checked_url(
-            self.api_url.unwrap_or_else(|| self.environment.api_url(prefix)),
+            self.api_url
+                .unwrap_or_else(|| self.environment.api_url(prefix)),
             "API base URL",
         )?;
         let token_url = checked_url(
-            self.token_url.unwrap_or_else(|| self.environment.token_url(prefix)),
+            self.token_url
+                .unwrap_or_else(|| self.environment.token_url(prefix)),
             "token URL",
         )?;
         let http = match self.http_client {
@@ -268,13 +277,27 @@ impl ClientBuilder {
                 .map_err(ConfigError::HttpClient)?,
         };
         let source = match credentials {
-            Credentials::ClientCredentials { client_id, client_secret } => {
-                TokenSource::ClientCredentials { token_url, client_id, client_secret, scope: self.scope }
-            }
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => TokenSource::ClientCredentials {
+                token_url,
+                client_id,
+                client_secret,
+                scope: self.scope,
+            },
             Credentials::AccessToken(token) => TokenSource::Static(token),
         };
-        let tokens = Arc::new(TokenProvider::new(http.clone(), source, self.clock, self.refresh_margin));
-        let hooks = Hooks { tokens, request_timeout: self.request_timeout };
+        let tokens = Arc::new(TokenProvider::new(
+            http.clone(),
+            source,
+            self.clock,
+            self.refresh_margin,
+        ));
+        let hooks = Hooks {
+            tokens,
+            request_timeout: self.request_timeout,
+        };
         Ok(Client::from_parts(api_url, http, hooks, self.retry))
     }
 }
@@ -282,7 +305,10 @@ impl ClientBuilder {
 /// `^(?:pl-)?[a-z0-9]+$`
 fn valid_prefix(prefix: &str) -> bool {
     let rest = prefix.strip_prefix("pl-").unwrap_or(prefix);
-    !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// Parses a URL and allows plain http only on loopback hosts.
@@ -309,13 +335,22 @@ mod tests {
 
     #[test]
     fn hosts_follow_environment_and_prefix() {
-        assert_eq!(Environment::Sandbox.api_url(None), "https://api.sandbox.checkout.com");
-        assert_eq!(Environment::Production.api_url(Some("abc12345")), "https://abc12345.api.checkout.com");
+        assert_eq!(
+            Environment::Sandbox.api_url(None),
+            "https://api.sandbox.checkout.com"
+        );
+        assert_eq!(
+            Environment::Production.api_url(Some("abc12345")),
+            "https://abc12345.api.checkout.com"
+        );
         assert_eq!(
             Environment::Sandbox.token_url(Some("abc12345")),
             "https://abc12345.access.sandbox.checkout.com/connect/token"
         );
-        assert_eq!(Environment::Production.token_url(None), "https://access.checkout.com/connect/token");
+        assert_eq!(
+            Environment::Production.token_url(None),
+            "https://access.checkout.com/connect/token"
+        );
     }
 
     #[test]
@@ -329,10 +364,16 @@ mod tests {
             checked_url("http://api.checkout.com".into(), "x"),
             Err(ConfigError::InsecureUrl { .. })
         ));
-        assert!(matches!(checked_url("ftp://x".into(), "x"), Err(ConfigError::InvalidUrl { .. })));
+        assert!(matches!(
+            checked_url("ftp://x".into(), "x"),
+            Err(ConfigError::InvalidUrl { .. })
+        ));
         let err = Client::builder().build().expect_err("no credentials");
         assert!(matches!(err, ConfigError::MissingCredentials));
-        let err = Client::builder().client_credentials("a", "b").prefix("NO").build();
+        let err = Client::builder()
+            .client_credentials("a", "b")
+            .prefix("NO")
+            .build();
         assert!(matches!(err, Err(ConfigError::InvalidPrefix)));
     }
 

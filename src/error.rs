@@ -318,7 +318,15 @@ impl DecodeError {
             };
             (e.line(), e.column(), category)
         });
-        Self { operation, status, request_id, path, line, column, category }
+        Self {
+            operation,
+            status,
+            request_id,
+            path,
+            line,
+            column,
+            category,
+        }
     }
 }
 
@@ -461,7 +469,9 @@ pub(crate) fn printable(value: &str) -> String {
     let looks_like_a_code = !value.is_empty()
         && value.len() <= 64
         && longest_digit_run < 12
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b));
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b));
     if looks_like_a_code {
         value.to_owned()
     } else {
@@ -490,12 +500,19 @@ mod tests {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<Error>();
         // Five words: the largest inline payload is InvalidInput's two static strings.
-        assert!(std::mem::size_of::<Error>() <= 40, "{}", std::mem::size_of::<Error>());
+        assert!(
+            std::mem::size_of::<Error>() <= 40,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]
     fn printable_keeps_codes_and_hides_card_like_values() {
-        assert_eq!(printable("card_expiry_month_invalid"), "card_expiry_month_invalid");
+        assert_eq!(
+            printable("card_expiry_month_invalid"),
+            "card_expiry_month_invalid"
+        );
         assert_eq!(printable("0HL80RJLS76I7"), "0HL80RJLS76I7");
         assert_eq!(printable("4539467987109256"), "<redacted>");
         assert_eq!(printable("AhJ3hnYAoAbVz5zg1e17MAACAAA="), "<redacted>");

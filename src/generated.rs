@@ -1,5 +1,11 @@
 //! The client and types that `build.rs` generates from `openapi/network-tokens.yaml`.
-#![allow(missing_docs, unreachable_pub, missing_debug_implementations, clippy::all, clippy::pedantic)]
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::all,
+    clippy::pedantic
+)]
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 
 #[cfg(test)]

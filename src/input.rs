@@ -53,7 +53,12 @@ impl CardDetails {
         if !(1000..=9999).contains(&expiry_year) {
             return Err(InvalidInput::new("expiry year", "must have four digits"));
         }
-        Ok(Self { number, expiry_month, expiry_year, cvv: None })
+        Ok(Self {
+            number,
+            expiry_month,
+            expiry_year,
+            cvv: None,
+        })
     }
 
     /// Adds the CVV (3 or 4 digits).
@@ -98,7 +103,10 @@ impl SourceId {
         if valid {
             Ok(Self(id))
         } else {
-            Err(InvalidInput::new("source id", "must be `src_` followed by 26 letters, digits or `_`"))
+            Err(InvalidInput::new(
+                "source id",
+                "must be `src_` followed by 26 letters, digits or `_`",
+            ))
         }
     }
 
@@ -111,31 +119,33 @@ impl SourceId {
 impl ProvisionSource {
     /// The generated request body.
     pub(crate) fn to_request(&self) -> Result<types::ProvisionNetworkTokenRequest, InvalidInput> {
-        let source = match self {
-            Self::Card(card) => types::NetworkTokensRequestSource::CardSource(
-                types::NetworkTokensCardSource {
-                    type_: types::NetworkTokensCardSourceType::Card,
-                    number: card.number.clone(),
-                    expiry_month: format!("{:02}", card.expiry_month)
-                        .parse()
-                        .map_err(|_| InvalidInput::new("expiry month", "must be 1 to 12"))?,
-                    expiry_year: card
-                        .expiry_year
-                        .to_string()
-                        .parse()
-                        .map_err(|_| InvalidInput::new("expiry year", "must have four digits"))?,
-                    cvv: card.cvv.clone(),
-                },
-            ),
-            Self::Stored(id) => {
-                types::NetworkTokensRequestSource::IdSource(types::NetworkTokensIdSource {
-                    type_: types::NetworkTokensIdSourceType::Id,
-                    id: id.0.parse().map_err(|_| {
-                        InvalidInput::new("source id", "must be `src_` followed by 26 letters, digits or `_`")
-                    })?,
-                })
-            }
-        };
+        let source =
+            match self {
+                Self::Card(card) => {
+                    types::NetworkTokensRequestSource::CardSource(types::NetworkTokensCardSource {
+                        type_: types::NetworkTokensCardSourceType::Card,
+                        number: card.number.clone(),
+                        expiry_month: format!("{:02}", card.expiry_month)
+                            .parse()
+                            .map_err(|_| InvalidInput::new("expiry month", "must be 1 to 12"))?,
+                        expiry_year: card.expiry_year.to_string().parse().map_err(|_| {
+                            InvalidInput::new("expiry year", "must have four digits")
+                        })?,
+                        cvv: card.cvv.clone(),
+                    })
+                }
+                Self::Stored(id) => {
+                    types::NetworkTokensRequestSource::IdSource(types::NetworkTokensIdSource {
+                        type_: types::NetworkTokensIdSourceType::Id,
+                        id: id.0.parse().map_err(|_| {
+                            InvalidInput::new(
+                                "source id",
+                                "must be `src_` followed by 26 letters, digits or `_`",
+                            )
+                        })?,
+                    })
+                }
+            };
         Ok(types::ProvisionNetworkTokenRequest { source })
     }
 }

@@ -18,7 +18,9 @@ mod transport;
 
 pub use auth::{Clock, SystemClock, DEFAULT_REFRESH_MARGIN, DEFAULT_SCOPE};
 pub use client::Client;
-pub use config::{ClientBuilder, ConfigError, Environment, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
+pub use config::{
+    ClientBuilder, ConfigError, Environment, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+};
 pub use error::{ApiError, AuthError, DecodeCategory, DecodeError, Error, InvalidInput};
 pub use generated::types::{
     CryptogramResponse, DeleteInitiatedBy, DeleteReason, NetworkTokenDetails, TransactionType,

@@ -109,9 +109,11 @@ mod tests {
         assert_eq!(state, TokenState::Unknown("pending_activation".into()));
         assert_eq!(state.as_str(), "pending_activation");
         assert!(!state.is_known());
-        assert_eq!(serde_json::to_string(&state).expect("serialise"), "\"pending_activation\"");
+        assert_eq!(
+            serde_json::to_string(&state).expect("serialise"),
+            "\"pending_activation\""
+        );
         let kind: TokenType = serde_json::from_str("\"mdes\"").expect("string");
         assert_eq!(kind, TokenType::Mdes);
     }
 }
-

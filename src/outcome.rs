@@ -22,8 +22,12 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, in the spec's order.
-    pub const ALL: [Operation; 4] =
-        [Self::Provision, Self::Get, Self::RequestCryptogram, Self::Delete];
+    pub const ALL: [Operation; 4] = [
+        Self::Provision,
+        Self::Get,
+        Self::RequestCryptogram,
+        Self::Delete,
+    ];
 
     /// The spec's `operationId`.
     pub fn operation_id(self) -> &'static str {
@@ -174,5 +178,9 @@ pub fn documented_outcome(operation: Operation, status: u16) -> Option<Outcome> 
 
 /// The statuses the spec documents for `operation`, ascending.
 pub fn documented_statuses(operation: Operation) -> Vec<u16> {
-    STATUS_TABLE.iter().filter(|(op, ..)| *op == operation).map(|(_, s, _)| *s).collect()
+    STATUS_TABLE
+        .iter()
+        .filter(|(op, ..)| *op == operation)
+        .map(|(_, s, _)| *s)
+        .collect()
 }

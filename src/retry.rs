@@ -34,12 +34,18 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries: each call makes one attempt (a 401 still gets its one re-authentication).
     pub fn none() -> Self {
-        Self { max_attempts: 1, ..Self::default() }
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// Up to `max_attempts` attempts in all (at least 1), with the default backoff.
     pub fn attempts(max_attempts: u32) -> Self {
-        Self { max_attempts: max_attempts.max(1), ..Self::default() }
+        Self {
+            max_attempts: max_attempts.max(1),
+            ..Self::default()
+        }
     }
 
     /// The first delay and the cap on any delay.
@@ -76,7 +82,10 @@ impl RetryPolicy {
             return (wait <= self.max_retry_after).then_some(wait);
         }
         let exponent = failed_attempts.saturating_sub(1).min(16);
-        let ceiling = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(1 << exponent)
+            .min(self.max_backoff);
         // "Equal jitter": half fixed, half random, so the delay still grows.
         let half = ceiling / 2;
         let jitter = half.mul_f64(fastrand::f64());
@@ -91,7 +100,10 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -120,9 +132,18 @@ mod tests {
         let d1 = policy.delay_after(1, &error).expect("retry 1");
         let d2 = policy.delay_after(2, &error).expect("retry 2");
         let d3 = policy.delay_after(3, &error).expect("retry 3");
-        assert!((Duration::from_millis(50)..=Duration::from_millis(100)).contains(&d1), "{d1:?}");
-        assert!((Duration::from_millis(100)..=Duration::from_millis(200)).contains(&d2), "{d2:?}");
-        assert!((Duration::from_millis(150)..=Duration::from_millis(300)).contains(&d3), "{d3:?}");
+        assert!(
+            (Duration::from_millis(50)..=Duration::from_millis(100)).contains(&d1),
+            "{d1:?}"
+        );
+        assert!(
+            (Duration::from_millis(100)..=Duration::from_millis(200)).contains(&d2),
+            "{d2:?}"
+        );
+        assert!(
+            (Duration::from_millis(150)..=Duration::from_millis(300)).contains(&d3),
+            "{d3:?}"
+        );
         assert_eq!(policy.delay_after(4, &error), None);
         assert_eq!(RetryPolicy::none().delay_after(1, &error), None);
     }
@@ -132,14 +153,20 @@ mod tests {
         let policy = RetryPolicy::attempts(3).with_max_retry_after(Duration::from_secs(5));
         let wait = unexpected(429, Some(Duration::from_secs(2)));
         assert_eq!(policy.delay_after(1, &wait), Some(Duration::from_secs(2)));
-        assert_eq!(policy.delay_after(1, &unexpected(429, Some(Duration::from_secs(60)))), None);
+        assert_eq!(
+            policy.delay_after(1, &unexpected(429, Some(Duration::from_secs(60)))),
+            None
+        );
         assert_eq!(policy.delay_after(1, &unexpected(409, None)), None);
     }
 
     #[test]
     fn retry_after_accepts_seconds_and_http_dates() {
         assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 }

@@ -17,7 +17,12 @@ use crate::error::InvalidInput;
 
 /// Writes `Name(****1234)`: the last four characters when the value is long enough that they
 /// do not give the rest away (as on a receipt), else only the mask.
-fn fmt_masked(f: &mut fmt::Formatter<'_>, name: &str, value: &str, show_last4: bool) -> fmt::Result {
+fn fmt_masked(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    value: &str,
+    show_last4: bool,
+) -> fmt::Result {
     let chars = value.chars().count();
     if show_last4 && chars >= 12 && value.is_ascii() {
         write!(f, "{name}(****{})", &value[value.len() - 4..])
@@ -184,10 +189,16 @@ impl Cryptogram {
 /// The spec's `CardNumber` pattern: `^[0-9]{12,19}$`.
 fn check_card_number_shape(value: &str) -> Result<(), InvalidInput> {
     if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(InvalidInput::new("card number", "must contain only the digits 0-9"));
+        return Err(InvalidInput::new(
+            "card number",
+            "must contain only the digits 0-9",
+        ));
     }
     if !(12..=19).contains(&value.len()) {
-        return Err(InvalidInput::new("card number", "must be 12 to 19 digits long"));
+        return Err(InvalidInput::new(
+            "card number",
+            "must be 12 to 19 digits long",
+        ));
     }
     Ok(())
 }
@@ -215,7 +226,11 @@ pub(crate) fn luhn_valid(digits: &str) -> bool {
             let d = u32::from(b - b'0');
             if i % 2 == 1 {
                 let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
             } else {
                 d
             }

@@ -12,7 +12,11 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use crate::error::InvalidInput;
 
 /// Every byte but RFC 3986's unreserved characters.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Checks a caller's token id.
 pub(crate) fn validate(id: &str) -> Result<(), InvalidInput> {
@@ -20,10 +24,16 @@ pub(crate) fn validate(id: &str) -> Result<(), InvalidInput> {
         return Err(InvalidInput::new("network token id", "must not be empty"));
     }
     if id == "." || id == ".." {
-        return Err(InvalidInput::new("network token id", "must not be `.` or `..`"));
+        return Err(InvalidInput::new(
+            "network token id",
+            "must not be `.` or `..`",
+        ));
     }
     if id.chars().any(char::is_control) {
-        return Err(InvalidInput::new("network token id", "must not contain control characters"));
+        return Err(InvalidInput::new(
+            "network token id",
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -31,7 +41,10 @@ pub(crate) fn validate(id: &str) -> Result<(), InvalidInput> {
 /// `{base_path}/network-tokens/{id}{suffix}`, with the id as one encoded segment.
 pub(crate) fn path(base_path: &str, id: &str, suffix: &str) -> Result<String, InvalidInput> {
     validate(id)?;
-    Ok(format!("{base_path}/network-tokens/{}{suffix}", utf8_percent_encode(id, SEGMENT)))
+    Ok(format!(
+        "{base_path}/network-tokens/{}{suffix}",
+        utf8_percent_encode(id, SEGMENT)
+    ))
 }
 
 #[cfg(test)]
@@ -48,8 +61,14 @@ mod tests {
             path("/v1", "../payments/x?y=1", "/cryptograms").as_deref(),
             Ok("/v1/network-tokens/..%2Fpayments%2Fx%3Fy%3D1/cryptograms")
         );
-        assert_eq!(path("", "a\\b#c", "").as_deref(), Ok("/network-tokens/a%5Cb%23c"));
-        assert_eq!(path("", "%2e%2e", "").as_deref(), Ok("/network-tokens/%252e%252e"));
+        assert_eq!(
+            path("", "a\\b#c", "").as_deref(),
+            Ok("/network-tokens/a%5Cb%23c")
+        );
+        assert_eq!(
+            path("", "%2e%2e", "").as_deref(),
+            Ok("/network-tokens/%252e%252e")
+        );
         assert_eq!(path("", "...", "").as_deref(), Ok("/network-tokens/..."));
     }
 

@@ -53,11 +53,17 @@ pub(crate) struct Seen {
 
 impl CallContext {
     pub(crate) fn new(path: Option<String>) -> Arc<Self> {
-        Arc::new(Self { path, seen: Mutex::default() })
+        Arc::new(Self {
+            path,
+            seen: Mutex::default(),
+        })
     }
 
     pub(crate) fn seen(&self) -> Seen {
-        self.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn record(&self, update: impl FnOnce(&mut Seen)) {
@@ -80,7 +86,10 @@ pub(crate) fn header_request_id(headers: &HeaderMap) -> Option<String> {
 }
 
 pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 impl ClientHooks<Hooks> for generated::Client {

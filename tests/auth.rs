@@ -15,9 +15,13 @@ async fn details_mock<'a>(server: &'a MockServer, bearer: &str, status: u16) -> 
     let bearer = format!("Bearer {bearer}");
     server
         .mock_async(|when, then| {
-            when.method(GET).path("/network-tokens/nt_a").header("authorization", bearer);
+            when.method(GET)
+                .path("/network-tokens/nt_a")
+                .header("authorization", bearer);
             if status == 200 {
-                then.status(200).header("content-type", "application/json").json_body(token_details());
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(token_details());
             } else {
                 then.status(status);
             }
@@ -41,7 +45,9 @@ async fn a_thousand_concurrent_first_calls_make_one_token_request() {
     assert_eq!(api.calls_async().await, 1000);
 }
 
-async fn futures_join_all<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<Result<T, Error>>>) -> Vec<Result<T, Error>> {
+async fn futures_join_all<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<Result<T, Error>>>,
+) -> Vec<Result<T, Error>> {
     let mut out = Vec::new();
     for handle in handles.collect::<Vec<_>>() {
         out.push(handle.await.expect("task does not panic"));
@@ -62,11 +68,18 @@ async fn the_token_request_is_client_credentials_with_basic_auth_and_the_scope()
                 .header("content-type", "application/x-www-form-urlencoded")
                 .form_urlencoded_tuple("grant_type", "client_credentials")
                 .form_urlencoded_tuple("scope", "vault:network-tokens");
-            then.status(200).json_body(json!({"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600}));
+            then.status(200).json_body(
+                json!({"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600}),
+            );
         })
         .await;
     let api = details_mock(&server, "token-1", 200).await;
-    builder(&server).build().unwrap().get("nt_a").await.expect("succeeds");
+    builder(&server)
+        .build()
+        .unwrap()
+        .get("nt_a")
+        .await
+        .expect("succeeds");
     assert_eq!((token.calls_async().await, api.calls_async().await), (1, 1));
 }
 
@@ -83,7 +96,11 @@ async fn a_token_is_reused_minutes_apart_and_refreshed_within_the_margin() {
         client.get("nt_a").await.unwrap();
     }
     // 58 minutes in: still more than the 60 s margin before the 3,600 s expiry.
-    assert_eq!(token.calls_async().await, 1, "expires_in is read as seconds");
+    assert_eq!(
+        token.calls_async().await,
+        1,
+        "expires_in is read as seconds"
+    );
     // 59 min 10 s in: within the margin, so the token is refreshed before use.
     clock.advance(Duration::from_secs(70));
     client.get("nt_a").await.unwrap();
@@ -97,10 +114,21 @@ async fn a_401_then_success_is_one_reauthentication_and_one_retry() {
     let second = token_mock(&server, "token-2", None).await;
     let refused = details_mock(&server, "token-1", 401).await;
     let accepted = details_mock(&server, "token-2", 200).await;
-    let response = builder(&server).build().unwrap().get("nt_a").await.expect("the retry succeeds");
+    let response = builder(&server)
+        .build()
+        .unwrap()
+        .get("nt_a")
+        .await
+        .expect("the retry succeeds");
     assert_eq!(response.meta.status, 200);
-    assert_eq!((first.calls_async().await, second.calls_async().await), (1, 1));
-    assert_eq!((refused.calls_async().await, accepted.calls_async().await), (1, 1));
+    assert_eq!(
+        (first.calls_async().await, second.calls_async().await),
+        (1, 1)
+    );
+    assert_eq!(
+        (refused.calls_async().await, accepted.calls_async().await),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
@@ -108,7 +136,10 @@ async fn two_401s_give_unauthorized_after_one_retry_even_with_retries_on() {
     let server = MockServer::start_async().await;
     let token = token_mock(&server, "token-1", None).await;
     let api = details_mock(&server, "token-1", 401).await;
-    let client = builder(&server).retry_policy(RetryPolicy::attempts(5)).build().unwrap();
+    let client = builder(&server)
+        .retry_policy(RetryPolicy::attempts(5))
+        .build()
+        .unwrap();
     let error = client.get("nt_a").await.expect_err("refused twice");
     assert!(matches!(error, Error::Unauthorized(_)), "{error:?}");
     assert_eq!(error.status(), Some(401));
@@ -130,9 +161,17 @@ async fn a_hundred_concurrent_401s_cause_one_refresh() {
         tokio::spawn(async move { client.get("nt_a").await })
     });
     let results = futures_join_all(tasks).await;
-    assert!(results.iter().all(|r| r.is_ok()), "{:?}", results.iter().find(|r| r.is_err()));
+    assert!(
+        results.iter().all(|r| r.is_ok()),
+        "{:?}",
+        results.iter().find(|r| r.is_err())
+    );
     assert_eq!(first.calls_async().await, 1);
-    assert_eq!(second.calls_async().await, 1, "one refresh for all 100 refused calls");
+    assert_eq!(
+        second.calls_async().await,
+        1,
+        "one refresh for all 100 refused calls"
+    );
     assert_eq!(refused.calls_async().await, 100);
     assert_eq!(accepted.calls_async().await, 100);
 }
@@ -159,13 +198,25 @@ async fn token_endpoint_errors_are_typed_auth_errors_with_the_oauth_code() {
     let token = server
         .mock_async(|when, then| {
             when.method(POST).path("/connect/token");
-            then.status(400).header("cko-request-id", "req_tok").json_body(json!({"error": "invalid_client"}));
+            then.status(400)
+                .header("cko-request-id", "req_tok")
+                .json_body(json!({"error": "invalid_client"}));
         })
         .await;
     let api = details_mock(&server, "x", 200).await;
-    let error = builder(&server).build().unwrap().get("nt_a").await.expect_err("refused");
-    let Error::Auth(auth) = &error else { panic!("{error:?}") };
-    assert!(matches!(**auth, AuthError::Rejected { status: 400, .. }), "{auth:?}");
+    let error = builder(&server)
+        .build()
+        .unwrap()
+        .get("nt_a")
+        .await
+        .expect_err("refused");
+    let Error::Auth(auth) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        matches!(**auth, AuthError::Rejected { status: 400, .. }),
+        "{auth:?}"
+    );
     assert_eq!(auth.oauth_error(), Some("invalid_client"));
     assert_eq!(error.request_id(), Some("req_tok"));
     assert!(!error.is_retryable());
@@ -182,9 +233,19 @@ async fn a_token_endpoint_5xx_is_a_retryable_auth_error() {
             then.status(503).body("<html>down</html>");
         })
         .await;
-    let error = builder(&server).build().unwrap().get("nt_a").await.expect_err("down");
-    let Error::Auth(auth) = &error else { panic!("{error:?}") };
-    assert!(matches!(**auth, AuthError::Server { status: 503, .. }), "{auth:?}");
+    let error = builder(&server)
+        .build()
+        .unwrap()
+        .get("nt_a")
+        .await
+        .expect_err("down");
+    let Error::Auth(auth) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        matches!(**auth, AuthError::Server { status: 503, .. }),
+        "{auth:?}"
+    );
     assert!(error.is_retryable());
 }
 
@@ -194,7 +255,9 @@ async fn callers_waiting_on_a_failed_token_fetch_share_its_error() {
     let token = server
         .mock_async(|when, then| {
             when.method(POST).path("/connect/token");
-            then.status(400).delay(Duration::from_millis(200)).json_body(json!({"error": "invalid_client"}));
+            then.status(400)
+                .delay(Duration::from_millis(200))
+                .json_body(json!({"error": "invalid_client"}));
         })
         .await;
     let client = Arc::new(builder(&server).build().unwrap());
@@ -204,5 +267,9 @@ async fn callers_waiting_on_a_failed_token_fetch_share_its_error() {
     });
     let results = futures_join_all(tasks).await;
     assert!(results.iter().all(|r| matches!(r, Err(Error::Auth(_)))));
-    assert_eq!(token.calls_async().await, 1, "the waiters did not each ask again");
+    assert_eq!(
+        token.calls_async().await,
+        1,
+        "the waiters did not each ask again"
+    );
 }

@@ -18,7 +18,11 @@ async fn client_and_server() -> (Client, RawServer) {
             "POST" => 201,
             _ => 200,
         };
-        let body = if status == 204 { String::new() } else { body.to_string() };
+        let body = if status == 204 {
+            String::new()
+        } else {
+            body.to_string()
+        };
         (status, vec![], body)
     }))
     .await;
@@ -34,8 +38,14 @@ async fn client_and_server() -> (Client, RawServer) {
 async fn all_operations(client: &Client, id: &str) -> Vec<Result<(), Error>> {
     vec![
         client.get(id).await.map(drop),
-        client.request_cryptogram(id, TransactionType::Ecom).await.map(drop),
-        client.delete(id, DeleteInitiatedBy::Cardholder, DeleteReason::Other).await.map(drop),
+        client
+            .request_cryptogram(id, TransactionType::Ecom)
+            .await
+            .map(drop),
+        client
+            .delete(id, DeleteInitiatedBy::Cardholder, DeleteReason::Other)
+            .await
+            .map(drop),
     ]
 }
 
@@ -44,11 +54,17 @@ async fn dot_segments_empty_and_control_characters_are_refused_before_sending() 
     let (client, server) = client_and_server().await;
     for id in ["..", ".", "", "nt_\r\nX-Injected: 1", "nt\u{0}"] {
         for result in all_operations(&client, id).await {
-            let Err(Error::InvalidInput(input)) = result else { panic!("{id:?}: {result:?}") };
+            let Err(Error::InvalidInput(input)) = result else {
+                panic!("{id:?}: {result:?}")
+            };
             assert_eq!(input.field(), "network token id");
         }
     }
-    assert!(server.requests().is_empty(), "nothing was sent: {:?}", server.requests());
+    assert!(
+        server.requests().is_empty(),
+        "nothing was sent: {:?}",
+        server.requests()
+    );
 }
 
 #[tokio::test]

@@ -21,11 +21,19 @@ fn operations(spec: &OpenAPI) -> BTreeMap<String, (String, String, BTreeSet<u16>
                 .keys()
                 .map(|s| match s {
                     StatusCode::Code(code) => *code,
-                    StatusCode::Range(r) => panic!("{path} {method}: range {r}XX instead of statuses"),
+                    StatusCode::Range(r) => {
+                        panic!("{path} {method}: range {r}XX instead of statuses")
+                    }
                 })
                 .collect();
-            assert!(op.responses.default.is_none(), "{path} {method}: no `default` response");
-            let id = op.operation_id.clone().expect("every operation has an operationId");
+            assert!(
+                op.responses.default.is_none(),
+                "{path} {method}: no `default` response"
+            );
+            let id = op
+                .operation_id
+                .clone()
+                .expect("every operation has an operationId");
             out.insert(id, (method.to_uppercase(), path.clone(), statuses));
         }
     }
@@ -33,13 +41,23 @@ fn operations(spec: &OpenAPI) -> BTreeMap<String, (String, String, BTreeSet<u16>
 }
 
 fn string_enum(spec: &OpenAPI, name: &str) -> Vec<String> {
-    let schema = spec.components.as_ref().expect("components").schemas.get(name);
-    let Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(s)), .. })) =
-        schema
+    let schema = spec
+        .components
+        .as_ref()
+        .expect("components")
+        .schemas
+        .get(name);
+    let Some(ReferenceOr::Item(Schema {
+        schema_kind: SchemaKind::Type(Type::String(s)),
+        ..
+    })) = schema
     else {
         panic!("{name} is a string schema");
     };
-    s.enumeration.iter().map(|v| v.clone().expect("no null in enums")).collect()
+    s.enumeration
+        .iter()
+        .map(|v| v.clone().expect("no null in enums"))
+        .collect()
 }
 
 #[test]
@@ -50,11 +68,19 @@ fn exactly_the_four_operations_with_their_documented_statuses() {
     let expected: BTreeMap<&str, (&str, &str, &[u16])> = BTreeMap::from([
         (
             "provisionNetworkToken",
-            ("POST", "/network-tokens", &[200, 201, 401, 403, 415, 422, 500, 502, 504][..]),
+            (
+                "POST",
+                "/network-tokens",
+                &[200, 201, 401, 403, 415, 422, 500, 502, 504][..],
+            ),
         ),
         (
             "getNetworkToken",
-            ("GET", "/network-tokens/{network_token_id}", &[200, 401, 403, 404, 500, 502, 504][..]),
+            (
+                "GET",
+                "/network-tokens/{network_token_id}",
+                &[200, 401, 403, 404, 500, 502, 504][..],
+            ),
         ),
         (
             "requestCryptogram",
@@ -80,7 +106,11 @@ fn exactly_the_four_operations_with_their_documented_statuses() {
     for (id, (method, path, statuses)) in expected {
         let (m, p, s) = &ops[id];
         assert_eq!((m.as_str(), p.as_str()), (method, path), "{id}");
-        assert_eq!(s, &statuses.iter().copied().collect::<BTreeSet<_>>(), "{id}");
+        assert_eq!(
+            s,
+            &statuses.iter().copied().collect::<BTreeSet<_>>(),
+            "{id}"
+        );
     }
 }
 
@@ -88,7 +118,10 @@ fn exactly_the_four_operations_with_their_documented_statuses() {
 fn enums_are_the_documented_sets() {
     let spec = spec();
     let cases: [(&str, &[&str]); 5] = [
-        ("NetworkTokenState", &["active", "suspended", "inactive", "declined", "requested"]),
+        (
+            "NetworkTokenState",
+            &["active", "suspended", "inactive", "declined", "requested"],
+        ),
         ("NetworkTokenType", &["vts", "mdes"]),
         ("TransactionType", &["ecom", "recurring", "pos", "aft"]),
         ("DeleteInitiatedBy", &["cardholder", "token_requestor"]),
@@ -132,13 +165,20 @@ fn unauthorized_has_no_body_and_every_response_names_the_request_id_header() {
 #[test]
 fn security_is_oauth2_client_credentials_with_the_network_tokens_scope() {
     let spec = spec();
-    let schemes = &spec.components.as_ref().expect("components").security_schemes;
+    let schemes = &spec
+        .components
+        .as_ref()
+        .expect("components")
+        .security_schemes;
     let mut urls = BTreeSet::new();
     for scheme in schemes.values() {
         let Some(openapiv3::SecurityScheme::OAuth2 { flows, .. }) = scheme.as_item() else {
             panic!("only OAuth2 schemes");
         };
-        let flow = flows.client_credentials.as_ref().expect("client credentials flow");
+        let flow = flows
+            .client_credentials
+            .as_ref()
+            .expect("client credentials flow");
         assert!(flow.scopes.contains_key("vault:network-tokens"));
         urls.insert(flow.token_url.clone());
     }
@@ -158,7 +198,12 @@ fn security_is_oauth2_client_credentials_with_the_network_tokens_scope() {
 fn sensitive_strings_are_named_schemas() {
     let spec = spec();
     let schemas = &spec.components.as_ref().expect("components").schemas;
-    for name in ["CardNumber", "CardVerificationValue", "NetworkTokenNumber", "Cryptogram"] {
+    for name in [
+        "CardNumber",
+        "CardVerificationValue",
+        "NetworkTokenNumber",
+        "Cryptogram",
+    ] {
         assert!(schemas.contains_key(name), "{name}");
     }
 }

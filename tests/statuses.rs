@@ -19,17 +19,26 @@ use serde_json::json;
 async fn run(client: &Client, operation: Operation) -> Result<u16, Error> {
     match operation {
         Operation::Provision => {
-            let card = CardDetails::new("4539467987109256", 10, 2027).unwrap().with_cvv("123").unwrap();
+            let card = CardDetails::new("4539467987109256", 10, 2027)
+                .unwrap()
+                .with_cvv("123")
+                .unwrap();
             let provisioned = client.provision(&card.into()).await?;
             assert_eq!(provisioned.created, provisioned.meta.status == 201);
             Ok(provisioned.meta.status)
         }
         Operation::Get => Ok(client.get("nt_a").await?.meta.status),
-        Operation::RequestCryptogram => {
-            Ok(client.request_cryptogram("nt_a", TransactionType::Ecom).await?.meta.status)
-        }
+        Operation::RequestCryptogram => Ok(client
+            .request_cryptogram("nt_a", TransactionType::Ecom)
+            .await?
+            .meta
+            .status),
         Operation::Delete => Ok(client
-            .delete("nt_a", DeleteInitiatedBy::TokenRequestor, DeleteReason::Other)
+            .delete(
+                "nt_a",
+                DeleteInitiatedBy::TokenRequestor,
+                DeleteReason::Other,
+            )
             .await?
             .status),
         _ => unreachable!("four operations"),
@@ -37,7 +46,9 @@ async fn run(client: &Client, operation: Operation) -> Result<u16, Error> {
 }
 
 fn path(operation: Operation) -> String {
-    operation.path_template().replace("{network_token_id}", "nt_a")
+    operation
+        .path_template()
+        .replace("{network_token_id}", "nt_a")
 }
 
 fn method(operation: Operation) -> httpmock::Method {
@@ -60,8 +71,15 @@ async fn every_documented_error_status_maps_to_its_outcome_whatever_the_body() {
     let client = builder(&server).build().unwrap();
     let mut checked = 0;
     for &(operation, status, outcome) in STATUS_TABLE {
-        let Outcome::Error(kind) = outcome else { continue };
-        for body in [Body::Json, Body::Empty, Body::Html, Body::JsonWithoutContentType] {
+        let Outcome::Error(kind) = outcome else {
+            continue;
+        };
+        for body in [
+            Body::Json,
+            Body::Empty,
+            Body::Html,
+            Body::JsonWithoutContentType,
+        ] {
             let mut mock = server
                 .mock_async(|when, then| {
                     when.method(method(operation)).path(path(operation));
@@ -78,7 +96,8 @@ async fn every_documented_error_status_maps_to_its_outcome_whatever_the_body() {
                         }
                         Body::Empty => {}
                         Body::Html => {
-                            then.header("content-type", "text/html").body("<html><h1>Bad gateway</h1></html>");
+                            then.header("content-type", "text/html")
+                                .body("<html><h1>Bad gateway</h1></html>");
                         }
                         Body::JsonWithoutContentType => {
                             then.body(error);
@@ -99,15 +118,28 @@ async fn every_documented_error_status_maps_to_its_outcome_whatever_the_body() {
                 assert_eq!(api.error_type(), Some("request_invalid"), "{context}");
                 assert_eq!(api.error_codes(), ["card_number_invalid"], "{context}");
             } else {
-                assert_eq!((api.error_type(), api.error_codes().len()), (None, 0), "{context}");
+                assert_eq!(
+                    (api.error_type(), api.error_codes().len()),
+                    (None, 0),
+                    "{context}"
+                );
             }
             let text = error.to_string();
-            assert!(text.contains(&status.to_string()) && text.contains(expected_id), "{text}");
+            assert!(
+                text.contains(&status.to_string()) && text.contains(expected_id),
+                "{text}"
+            );
             mock.delete_async().await;
             checked += 1;
         }
     }
-    assert_eq!(checked, 4 * STATUS_TABLE.iter().filter(|(_, _, o)| matches!(o, Outcome::Error(_))).count());
+    assert_eq!(
+        checked,
+        4 * STATUS_TABLE
+            .iter()
+            .filter(|(_, _, o)| matches!(o, Outcome::Error(_)))
+            .count()
+    );
 }
 
 #[tokio::test]
@@ -122,7 +154,10 @@ async fn every_documented_success_status_returns_its_value_and_metadata() {
         let mut mock = server
             .mock_async(|when, then| {
                 when.method(method(operation)).path(path(operation));
-                let then = then.status(status).header("cko-request-id", "req_ok").header("Cko-Version", "1.0.0");
+                let then = then
+                    .status(status)
+                    .header("cko-request-id", "req_ok")
+                    .header("Cko-Version", "1.0.0");
                 match operation {
                     Operation::Provision | Operation::Get => {
                         then.json_body(token_details());
@@ -134,20 +169,30 @@ async fn every_documented_success_status_returns_its_value_and_metadata() {
                 }
             })
             .await;
-        assert_eq!(run(&client, operation).await.expect("success"), status, "{operation}");
+        assert_eq!(
+            run(&client, operation).await.expect("success"),
+            status,
+            "{operation}"
+        );
         mock.delete_async().await;
     }
     // The metadata, on one of them.
     server
         .mock_async(|when, then| {
             when.method(GET).path("/network-tokens/nt_a");
-            then.status(200).header("CKO-REQUEST-ID", "req_meta").header("cko-version", "2.1").json_body(token_details());
+            then.status(200)
+                .header("CKO-REQUEST-ID", "req_meta")
+                .header("cko-version", "2.1")
+                .json_body(token_details());
         })
         .await;
     let response = client.get("nt_a").await.unwrap();
     assert_eq!(response.meta.request_id.as_deref(), Some("req_meta"));
     assert_eq!(response.meta.version.as_deref(), Some("2.1"));
-    assert_eq!(response.value.network_token.number.unwrap().expose_secret(), "5436424242424242");
+    assert_eq!(
+        response.value.network_token.number.unwrap().expose_secret(),
+        "5436424242424242"
+    );
 }
 
 #[tokio::test]
@@ -155,7 +200,10 @@ async fn undocumented_statuses_are_unexpected_and_retried_only_when_retryable() 
     let server = MockServer::start_async().await;
     token_mock(&server, "token-1", None).await;
     let client = builder(&server)
-        .retry_policy(RetryPolicy::attempts(3).with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
+        .retry_policy(
+            RetryPolicy::attempts(3)
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
         .build()
         .unwrap();
     for operation in Operation::ALL {
@@ -164,12 +212,20 @@ async fn undocumented_statuses_are_unexpected_and_retried_only_when_retryable() 
             let mut mock = server
                 .mock_async(|when, then| {
                     when.method(method(operation)).path(path(operation));
-                    then.status(status).header("cko-request-id", "req_x").header("location", "/elsewhere");
+                    then.status(status)
+                        .header("cko-request-id", "req_x")
+                        .header("location", "/elsewhere");
                 })
                 .await;
             let error = run(&client, operation).await.expect_err("unexpected");
-            assert!(matches!(error, Error::UnexpectedStatus(_)), "{operation} {status}: {error:?}");
-            assert_eq!((error.status(), error.request_id()), (Some(status), Some("req_x")));
+            assert!(
+                matches!(error, Error::UnexpectedStatus(_)),
+                "{operation} {status}: {error:?}"
+            );
+            assert_eq!(
+                (error.status(), error.request_id()),
+                (Some(status), Some("req_x"))
+            );
             assert_eq!(mock.calls_async().await, attempts, "{operation} {status}");
             mock.delete_async().await;
         }
@@ -199,13 +255,23 @@ async fn retry_after_on_429_is_honoured() {
         })
         .await;
     let client = builder(&server)
-        .retry_policy(RetryPolicy::attempts(2).with_backoff(Duration::from_millis(1), Duration::from_millis(1)))
+        .retry_policy(
+            RetryPolicy::attempts(2)
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let started = std::time::Instant::now();
     client.get("nt_a").await.expect("succeeds after waiting");
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}", started.elapsed());
-    assert_eq!((throttled.calls_async().await, ok.calls_async().await), (1, 1));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        (throttled.calls_async().await, ok.calls_async().await),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
@@ -215,27 +281,47 @@ async fn provisioning_retries_reuse_one_idempotency_key_per_call() {
         .api_url(&server.url)
         .token_url(format!("{}/connect/token", server.url))
         .client_credentials("a", "b")
-        .retry_policy(RetryPolicy::attempts(3).with_backoff(Duration::from_millis(1), Duration::from_millis(2)))
+        .retry_policy(
+            RetryPolicy::attempts(3)
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(2)),
+        )
         .build()
         .unwrap();
     let card = CardDetails::new("4539467987109256", 10, 2027).unwrap();
     for _ in 0..2 {
-        let error = client.provision(&card.clone().into()).await.expect_err("500");
+        let error = client
+            .provision(&card.clone().into())
+            .await
+            .expect_err("500");
         assert!(matches!(error, Error::ServerError(_)));
     }
     let keys: Vec<String> = server
         .requests()
         .iter()
         .filter(|r| r.target == "/network-tokens")
-        .map(|r| r.header("cko-idempotency-key").expect("every attempt has a key").to_owned())
+        .map(|r| {
+            r.header("cko-idempotency-key")
+                .expect("every attempt has a key")
+                .to_owned()
+        })
         .collect();
     assert_eq!(keys.len(), 6, "3 attempts per call");
     assert!(keys[0] == keys[1] && keys[1] == keys[2], "{keys:?}");
     assert!(keys[3] == keys[4] && keys[4] == keys[5], "{keys:?}");
     assert_ne!(keys[0], keys[3], "a new key per logical call");
-    let error = client.provision_with_idempotency_key(&card.into(), "caller-key-1").await.expect_err("500");
+    let error = client
+        .provision_with_idempotency_key(&card.into(), "caller-key-1")
+        .await
+        .expect_err("500");
     assert_eq!(error.status(), Some(500));
-    assert_eq!(server.requests().last().unwrap().header("cko-idempotency-key"), Some("caller-key-1"));
+    assert_eq!(
+        server
+            .requests()
+            .last()
+            .unwrap()
+            .header("cko-idempotency-key"),
+        Some("caller-key-1")
+    );
 }
 
 #[tokio::test]
@@ -247,12 +333,26 @@ async fn requests_carry_method_body_and_headers_as_documented() {
         .client_credentials("a", "b")
         .build()
         .unwrap();
-    client.delete("nt_a", DeleteInitiatedBy::Cardholder, DeleteReason::Fraud).await.expect("204");
-    let request = server.requests().into_iter().find(|r| r.target != "/connect/token").unwrap();
+    client
+        .delete("nt_a", DeleteInitiatedBy::Cardholder, DeleteReason::Fraud)
+        .await
+        .expect("204");
+    let request = server
+        .requests()
+        .into_iter()
+        .find(|r| r.target != "/connect/token")
+        .unwrap();
     assert_eq!(request.method, "PATCH", "upper-case PATCH, not DELETE");
     assert_eq!(request.target, "/network-tokens/nt_a/delete");
     assert_eq!(request.header("authorization"), Some("Bearer t"));
     assert_eq!(request.header("content-type"), Some("application/json"));
-    assert_eq!(request.header("api-version"), None, "progenitor's header is dropped");
-    assert!(request.header("user-agent").unwrap().starts_with("checkout-network-tokens/"));
+    assert_eq!(
+        request.header("api-version"),
+        None,
+        "progenitor's header is dropped"
+    );
+    assert!(request
+        .header("user-agent")
+        .unwrap()
+        .starts_with("checkout-network-tokens/"));
 }

@@ -54,7 +54,10 @@ pub async fn token_mock<'a>(
     server
         .mock_async(|when, then| {
             when.method(POST).path("/connect/token");
-            let then = then.status(200).header("content-type", "application/json").json_body(body);
+            let then = then
+                .status(200)
+                .header("content-type", "application/json")
+                .json_body(body);
             if let Some(n) = times {
                 then.up_to_n_times(n);
             }
@@ -71,7 +74,10 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new() -> Arc<Self> {
-        Arc::new(Self { start: Instant::now(), offset: Mutex::new(Duration::ZERO) })
+        Arc::new(Self {
+            start: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+        })
     }
     pub fn advance(&self, by: Duration) {
         *self.offset.lock().unwrap() += by;
@@ -94,7 +100,10 @@ pub struct RawRequest {
 
 impl RawRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -116,7 +125,9 @@ impl RawServer {
         let respond = Arc::new(respond);
         tokio::spawn(async move {
             loop {
-                let Ok((mut socket, _)) = listener.accept().await else { return };
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
                 let seen = Arc::clone(&seen);
                 let respond = Arc::clone(&respond);
                 tokio::spawn(async move {
@@ -151,10 +162,15 @@ impl RawServer {
                             }
                         }
                         buffer.drain(..head_end + 4 + length);
-                        let request = RawRequest { method, target, headers };
+                        let request = RawRequest {
+                            method,
+                            target,
+                            headers,
+                        };
                         let (status, headers, body) = respond(&request);
                         seen.lock().unwrap().push(request);
-                        let mut response = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
+                        let mut response =
+                            format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
                         for (n, v) in headers {
                             response.push_str(&format!("{n}: {v}\r\n"));
                         }
@@ -186,7 +202,11 @@ pub fn token_then(
     move |request| {
         if request.target == "/connect/token" {
             let body = json!({"access_token": "t", "token_type": "Bearer", "expires_in": 3600});
-            (200, vec![("content-type".into(), "application/json".into())], body.to_string())
+            (
+                200,
+                vec![("content-type".into(), "application/json".into())],
+                body.to_string(),
+            )
         } else {
             api(request)
         }

@@ -25,7 +25,9 @@ pub(crate) fn run(check: bool) -> Result<(), String> {
         return Ok(());
     }
     if check {
-        return Err(format!("{GENERATED_COPY} is stale: run `cargo xtask regenerate`"));
+        return Err(format!(
+            "{GENERATED_COPY} is stale: run `cargo xtask regenerate`"
+        ));
     }
     std::fs::write(&out, source).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     eprintln!("wrote {GENERATED_COPY}");
