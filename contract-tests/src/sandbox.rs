@@ -277,7 +277,11 @@ const fn slow(trigger: Trigger) -> Trigger {
     }
 }
 
-const fn with_body(trigger: Trigger, content_type: Option<&'static str>, body: &'static str) -> Trigger {
+const fn with_body(
+    trigger: Trigger,
+    content_type: Option<&'static str>,
+    body: &'static str,
+) -> Trigger {
     Trigger {
         content_type,
         body: Some(body),
@@ -289,9 +293,16 @@ const fn with_body(trigger: Trigger, content_type: Option<&'static str>, body: &
 /// requested and slow tokens, several 422 causes).
 pub const TRIGGERS: &[Trigger] = &[
     // provisionNetworkToken
-    state(provision(201, "a new card", card_body!("4539467987109256")), "active"),
     state(
-        provision(201, "a new Mastercard (type mdes)", card_body!("5436031030606378")),
+        provision(201, "a new card", card_body!("4539467987109256")),
+        "active",
+    ),
+    state(
+        provision(
+            201,
+            "a new Mastercard (type mdes)",
+            card_body!("5436031030606378"),
+        ),
         "active",
     ),
     state(
@@ -303,11 +314,19 @@ pub const TRIGGERS: &[Trigger] = &[
         "active",
     ),
     state(
-        provision(201, "the declined-token card", card_body!("4000000000007775")),
+        provision(
+            201,
+            "the declined-token card",
+            card_body!("4000000000007775"),
+        ),
         "declined",
     ),
     state(
-        provision(201, "the requested-token card", card_body!("4000000000002024")),
+        provision(
+            201,
+            "the requested-token card",
+            card_body!("4000000000002024"),
+        ),
         "requested",
     ),
     state(
@@ -326,7 +345,11 @@ pub const TRIGGERS: &[Trigger] = &[
         ),
         "active",
     ),
-    unauthorized(provision(401, "no bearer token", card_body!("4539467987109256"))),
+    unauthorized(provision(
+        401,
+        "no bearer token",
+        card_body!("4539467987109256"),
+    )),
     code(
         provision(403, "the forbidden card", card_body!("4000000000004038")),
         "action_forbidden",
@@ -348,7 +371,11 @@ pub const TRIGGERS: &[Trigger] = &[
         "card_expiry_month_invalid",
     ),
     code(
-        provision(422, "a card number failing the Luhn check", card_body!("4539467987109257")),
+        provision(
+            422,
+            "a card number failing the Luhn check",
+            card_body!("4539467987109257"),
+        ),
         "card_number_invalid",
     ),
     code(
@@ -356,7 +383,11 @@ pub const TRIGGERS: &[Trigger] = &[
         "request_body_malformed",
     ),
     code(
-        provision(500, "the internal-error card", card_body!("4000000000005001")),
+        provision(
+            500,
+            "the internal-error card",
+            card_body!("4000000000005001"),
+        ),
         "internal_error",
     ),
     code(
@@ -364,12 +395,20 @@ pub const TRIGGERS: &[Trigger] = &[
         "scheme_error",
     ),
     code(
-        provision(504, "the scheme-time-out card", card_body!("4000000000005043")),
+        provision(
+            504,
+            "the scheme-time-out card",
+            card_body!("4000000000005043"),
+        ),
         "scheme_timeout",
     ),
     // getNetworkToken
     state(
-        get_token(200, "the seeded active token", concat!("/network-tokens/", active_token_id!())),
+        get_token(
+            200,
+            "the seeded active token",
+            concat!("/network-tokens/", active_token_id!()),
+        ),
         "active",
     ),
     state(
@@ -394,23 +433,43 @@ pub const TRIGGERS: &[Trigger] = &[
         concat!("/network-tokens/", active_token_id!()),
     )),
     code(
-        get_token(403, "the forbidden token id", "/network-tokens/nt_trigger_forbidden"),
+        get_token(
+            403,
+            "the forbidden token id",
+            "/network-tokens/nt_trigger_forbidden",
+        ),
         "action_forbidden",
     ),
     code(
-        get_token(404, "an unknown token id", concat!("/network-tokens/", unknown_token_id!())),
+        get_token(
+            404,
+            "an unknown token id",
+            concat!("/network-tokens/", unknown_token_id!()),
+        ),
         "token_not_found",
     ),
     code(
-        get_token(500, "the internal-error token id", "/network-tokens/nt_trigger_internal_error"),
+        get_token(
+            500,
+            "the internal-error token id",
+            "/network-tokens/nt_trigger_internal_error",
+        ),
         "internal_error",
     ),
     code(
-        get_token(502, "the scheme-error token id", "/network-tokens/nt_trigger_bad_gateway"),
+        get_token(
+            502,
+            "the scheme-error token id",
+            "/network-tokens/nt_trigger_bad_gateway",
+        ),
         "scheme_error",
     ),
     code(
-        get_token(504, "the scheme-time-out token id", "/network-tokens/nt_trigger_gateway_timeout"),
+        get_token(
+            504,
+            "the scheme-time-out token id",
+            "/network-tokens/nt_trigger_gateway_timeout",
+        ),
         "scheme_timeout",
     ),
     // requestCryptogram
@@ -430,7 +489,11 @@ pub const TRIGGERS: &[Trigger] = &[
         concat!("/network-tokens/", active_token_id!(), "/cryptograms"),
     )),
     code(
-        cryptogram(403, "the forbidden token id", "/network-tokens/nt_trigger_forbidden/cryptograms"),
+        cryptogram(
+            403,
+            "the forbidden token id",
+            "/network-tokens/nt_trigger_forbidden/cryptograms",
+        ),
         "action_forbidden",
     ),
     code(
@@ -494,7 +557,11 @@ pub const TRIGGERS: &[Trigger] = &[
         "internal_error",
     ),
     code(
-        cryptogram(502, "the scheme-error token id", "/network-tokens/nt_trigger_bad_gateway/cryptograms"),
+        cryptogram(
+            502,
+            "the scheme-error token id",
+            "/network-tokens/nt_trigger_bad_gateway/cryptograms",
+        ),
         "scheme_error",
     ),
     code(
@@ -541,11 +608,19 @@ pub const TRIGGERS: &[Trigger] = &[
         concat!("/network-tokens/", active_token_id!(), "/delete"),
     )),
     code(
-        delete(403, "the forbidden token id", "/network-tokens/nt_trigger_forbidden/delete"),
+        delete(
+            403,
+            "the forbidden token id",
+            "/network-tokens/nt_trigger_forbidden/delete",
+        ),
         "action_forbidden",
     ),
     code(
-        delete(404, "an unknown token id", concat!("/network-tokens/", unknown_token_id!(), "/delete")),
+        delete(
+            404,
+            "an unknown token id",
+            concat!("/network-tokens/", unknown_token_id!(), "/delete"),
+        ),
         "token_not_found",
     ),
     code(
@@ -573,30 +648,50 @@ pub const TRIGGERS: &[Trigger] = &[
         "reason_invalid",
     ),
     code(
-        delete(500, "the internal-error token id", "/network-tokens/nt_trigger_internal_error/delete"),
+        delete(
+            500,
+            "the internal-error token id",
+            "/network-tokens/nt_trigger_internal_error/delete",
+        ),
         "internal_error",
     ),
     code(
-        delete(502, "the scheme-error token id", "/network-tokens/nt_trigger_bad_gateway/delete"),
+        delete(
+            502,
+            "the scheme-error token id",
+            "/network-tokens/nt_trigger_bad_gateway/delete",
+        ),
         "scheme_error",
     ),
     code(
-        delete(504, "the scheme-time-out token id", "/network-tokens/nt_trigger_gateway_timeout/delete"),
+        delete(
+            504,
+            "the scheme-time-out token id",
+            "/network-tokens/nt_trigger_gateway_timeout/delete",
+        ),
         "scheme_timeout",
     ),
 ];
 
 /// [`TRIGGERS`] as a markdown table (operation, status, method and path, body, notes).
 pub fn trigger_table_markdown() -> String {
-    let mut out = String::from(
-        "| operation | status | request | body | notes |\n|---|---|---|---|---|\n",
-    );
+    let mut out =
+        String::from("| operation | status | request | body | notes |\n|---|---|---|---|---|\n");
     for trigger in TRIGGERS {
-        let body = match (trigger.content_type, trigger.body) {
-            (Some("application/json"), Some(body)) => format!("`{body}`"),
-            (Some(content_type), Some(body)) => format!("`{body}` as `{content_type}`"),
-            (None, Some(body)) => format!("`{body}` without Content-Type"),
-            (_, None) => String::new(),
+        const CARD_PREFIX: &str = r#"{"source":{"type":"card","number":""#;
+        const CARD_SUFFIX: &str = r#"","expiry_month":"10","expiry_year":"2030","cvv":"123"}}"#;
+        let card = trigger
+            .body
+            .and_then(|b| b.strip_prefix(CARD_PREFIX))
+            .and_then(|b| b.strip_suffix(CARD_SUFFIX));
+        let body = match (trigger.content_type, trigger.body, card) {
+            (Some("application/json"), Some(_), Some(number)) => {
+                format!("card `{number}` (10/2030, cvv 123)")
+            }
+            (Some("application/json"), Some(body), None) => format!("`{body}`"),
+            (Some(content_type), Some(body), _) => format!("`{body}` as `{content_type}`"),
+            (None, Some(body), _) => format!("`{body}` without Content-Type"),
+            (_, None, _) => String::new(),
         };
         let mut notes = trigger.description.to_owned();
         if !trigger.authorized {
@@ -625,7 +720,7 @@ pub fn trigger_table_markdown() -> String {
 pub fn luhn_valid(digits: &str) -> bool {
     !digits.is_empty()
         && digits.bytes().all(|b| b.is_ascii_digit())
-        && luhn_sum(digits.bytes(), false) % 10 == 0
+        && luhn_sum(digits.bytes(), false).is_multiple_of(10)
 }
 
 /// The Luhn sum of `digits`, the last digit undoubled (`check_missing` false) or doubled
@@ -714,7 +809,11 @@ impl SandboxConfig {
     /// The share of authorised API calls answered with a random 500, 502 or 504 (0 to 1,
     /// default 0).
     pub fn fault_rate(mut self, rate: f64) -> Self {
-        self.fault_rate = if rate.is_nan() { 0.0 } else { rate.clamp(0.0, 1.0) };
+        self.fault_rate = if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, 1.0)
+        };
         self
     }
 
@@ -732,7 +831,11 @@ impl SandboxConfig {
     }
 
     /// The credentials the token endpoint accepts.
-    pub fn credentials(mut self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+    pub fn credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
         self.client_id = client_id.into();
         self.client_secret = client_secret.into();
         self
@@ -865,7 +968,10 @@ impl Sandbox {
             let _ = shutdown.send(());
         }
         if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+            {
                 task.abort();
             }
         }
@@ -961,8 +1067,20 @@ impl Inner {
         };
         let seeded = [
             (ACTIVE_TOKEN_ID, EXISTING_CARD_NUMBER, "active", false, true),
-            (DELETABLE_TOKEN_ID, "4111111111111111", "active", false, false),
-            (REQUESTED_TOKEN_ID, "4012888888881881", "requested", false, false),
+            (
+                DELETABLE_TOKEN_ID,
+                "4111111111111111",
+                "active",
+                false,
+                false,
+            ),
+            (
+                REQUESTED_TOKEN_ID,
+                "4012888888881881",
+                "requested",
+                false,
+                false,
+            ),
             (SLOW_TOKEN_ID, "5555555555554444", "active", true, false),
         ];
         for (id, number, state, slow, indexed) in seeded {
@@ -977,7 +1095,9 @@ impl Inner {
             record.modified_on = record.created_on.clone();
             let mut store = lock(&inner.store);
             if indexed {
-                store.by_card.insert(format!("card:{number}"), id.to_owned());
+                store
+                    .by_card
+                    .insert(format!("card:{number}"), id.to_owned());
             }
             store.tokens.insert(id.to_owned(), record);
         }
@@ -1090,7 +1210,10 @@ impl Inner {
     }
 
     fn authorized(&self, headers: &HeaderMap) -> bool {
-        let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        let Some(value) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        else {
             return false;
         };
         let Some((scheme, token)) = value.trim().split_once(' ') else {
@@ -1121,7 +1244,11 @@ struct RequestId(String);
 
 /// Gives every response a `Cko-Request-Id` (the one the handler used in its body, if any)
 /// and `Cko-Version`.
-async fn stamp_response(State(inner): State<Arc<Inner>>, mut request: Request, next: Next) -> Response {
+async fn stamp_response(
+    State(inner): State<Arc<Inner>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let id = inner.new_request_id();
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
@@ -1136,9 +1263,10 @@ async fn stamp_response(State(inner): State<Arc<Inner>>, mut request: Request, n
 fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut response = Response::new(Body::from(body.to_string()));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -1148,7 +1276,12 @@ fn empty_response(status: StatusCode) -> Response {
     response
 }
 
-fn error_response(request_id: &RequestId, status: StatusCode, error_type: &str, codes: &[&str]) -> Response {
+fn error_response(
+    request_id: &RequestId,
+    status: StatusCode,
+    error_type: &str,
+    codes: &[&str],
+) -> Response {
     json_response(
         status,
         &json!({
@@ -1180,15 +1313,30 @@ fn fault_response(request_id: &RequestId, status: StatusCode) -> Response {
 }
 
 fn not_found_response(request_id: &RequestId) -> Response {
-    error_response(request_id, StatusCode::NOT_FOUND, "resource_not_found", &["token_not_found"])
+    error_response(
+        request_id,
+        StatusCode::NOT_FOUND,
+        "resource_not_found",
+        &["token_not_found"],
+    )
 }
 
 fn malformed(request_id: &RequestId, status: StatusCode) -> Response {
-    error_response(request_id, status, "request_malformed", &["request_body_malformed"])
+    error_response(
+        request_id,
+        status,
+        "request_malformed",
+        &["request_body_malformed"],
+    )
 }
 
 fn invalid(request_id: &RequestId, codes: &[&str]) -> Response {
-    error_response(request_id, StatusCode::UNPROCESSABLE_ENTITY, "request_invalid", codes)
+    error_response(
+        request_id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request_invalid",
+        codes,
+    )
 }
 
 fn token_state_invalid(request_id: &RequestId) -> Response {
@@ -1252,7 +1400,12 @@ fn details_json(record: &TokenRecord, base: &str) -> Value {
 // Handlers
 
 async fn not_found(Extension(request_id): Extension<RequestId>) -> Response {
-    error_response(&request_id, StatusCode::NOT_FOUND, "resource_not_found", &["resource_not_found"])
+    error_response(
+        &request_id,
+        StatusCode::NOT_FOUND,
+        "resource_not_found",
+        &["resource_not_found"],
+    )
 }
 
 fn oauth_error(error: &str) -> Response {
@@ -1265,8 +1418,14 @@ fn oauth_error(error: &str) -> Response {
 
 /// Credentials from `Authorization: Basic` (the id and secret form-url-decoded, RFC 6749
 /// §2.3.1), else from the form fields.
-fn client_credentials(headers: &HeaderMap, form: &HashMap<String, String>) -> Option<(String, String)> {
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+fn client_credentials(
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Option<(String, String)> {
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let (scheme, encoded) = value.trim().split_once(' ')?;
         if !scheme.eq_ignore_ascii_case("basic") {
             return None;
@@ -1284,7 +1443,10 @@ fn client_credentials(headers: &HeaderMap, form: &HashMap<String, String>) -> Op
         };
         return Some((unescape(id), unescape(secret)));
     }
-    Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone()))
+    Some((
+        form.get("client_id")?.clone(),
+        form.get("client_secret")?.clone(),
+    ))
 }
 
 async fn token_endpoint(
@@ -1297,7 +1459,10 @@ async fn token_endpoint(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     if !form_media_type {
         return oauth_error("invalid_request");
     }
@@ -1374,8 +1539,9 @@ fn all_digits(s: &str, min: usize, max: usize) -> bool {
 }
 
 fn valid_source_id(id: &str) -> bool {
-    id.strip_prefix("src_")
-        .is_some_and(|rest| rest.len() == 26 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    id.strip_prefix("src_").is_some_and(|rest| {
+        rest.len() == 26 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 /// The card or source id a provisioning body names, or the 422 error codes.
@@ -1418,7 +1584,14 @@ fn parse_source(body: &Value) -> Result<Source, Vec<String>> {
                 |y| all_digits(y, 4, 4),
                 &mut codes,
             );
-            check_field(source, "cvv", "cvv", false, |c| all_digits(c, 3, 4), &mut codes);
+            check_field(
+                source,
+                "cvv",
+                "cvv",
+                false,
+                |c| all_digits(c, 3, 4),
+                &mut codes,
+            );
             match (number, month, year) {
                 (Some(number), Some(expiry_month), Some(expiry_year)) if codes.is_empty() => {
                     Ok(Source::Card(CardData {
@@ -1673,7 +1846,14 @@ async fn delete_token(
         |v| matches!(v, "cardholder" | "token_requestor"),
         &mut codes,
     );
-    check_field(&value, "reason", "reason", true, |v| matches!(v, "fraud" | "other"), &mut codes);
+    check_field(
+        &value,
+        "reason",
+        "reason",
+        true,
+        |v| matches!(v, "fraud" | "other"),
+        &mut codes,
+    );
     if !codes.is_empty() {
         let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
         return invalid(&request_id, &codes);
@@ -1733,7 +1913,9 @@ mod tests {
         ] {
             let suffix = id.strip_prefix("nt_").unwrap();
             assert_eq!(suffix.len(), 26, "{id}");
-            assert!(suffix.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)));
+            assert!(suffix
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)));
         }
         assert!(valid_source_id(NEW_SOURCE_ID));
         assert!(!valid_source_id("src_wmlfc3zyhqzehihu7giusaaaw"));

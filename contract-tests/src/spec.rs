@@ -78,12 +78,18 @@ impl Spec {
     pub fn from_yaml(yaml: &str) -> Result<Spec, String> {
         let document: Value =
             serde_yaml::from_str(yaml).map_err(|e| format!("not valid YAML: {e}"))?;
-        let version = document.get("openapi").and_then(Value::as_str).unwrap_or("");
+        let version = document
+            .get("openapi")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if !version.starts_with("3.0") {
             return Err(format!("expected an OpenAPI 3.0 document, got {version:?}"));
         }
         let mut definitions = Map::new();
-        if let Some(schemas) = document.pointer("/components/schemas").and_then(Value::as_object) {
+        if let Some(schemas) = document
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+        {
             for (name, schema) in schemas {
                 definitions.insert(name.clone(), translate_schema(schema));
             }
@@ -241,7 +247,11 @@ impl Spec {
         for name in required {
             match headers.get(name).map(|v| v.to_str()) {
                 Some(Ok(value)) if !value.trim().is_empty() => {}
-                Some(_) => return Err(format!("{op_id} {status}: header {name} is empty or not text")),
+                Some(_) => {
+                    return Err(format!(
+                        "{op_id} {status}: header {name} is empty or not text"
+                    ))
+                }
                 None => return Err(format!("{op_id} {status}: header {name} is missing")),
             }
         }
@@ -503,7 +513,8 @@ mod tests {
                 }
             })
         );
-        let nullable_ref = translate_schema(&json!({"$ref": "#/components/schemas/A", "nullable": true}));
+        let nullable_ref =
+            translate_schema(&json!({"$ref": "#/components/schemas/A", "nullable": true}));
         assert_eq!(
             nullable_ref,
             json!({"anyOf": [{"$ref": "#/definitions/A"}, {"type": "null"}]})
@@ -525,7 +536,9 @@ mod tests {
         assert!(spec.validate_schema("NetworkToken", &token).is_err());
         spec.validate_schema("Cryptogram", &json!("AhJ3hnYAoAbVz5zg1e17MAACAAA="))
             .unwrap();
-        assert!(spec.validate_schema("Cryptogram", &json!("not base64!")).is_err());
+        assert!(spec
+            .validate_schema("Cryptogram", &json!("not base64!"))
+            .is_err());
     }
 
     #[test]
