@@ -2,6 +2,7 @@
 
 mod task_contract;
 mod task_regenerate;
+mod task_sandbox;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,6 +14,9 @@ tasks:
   regenerate         regenerate openapi/generated.rs from openapi/network-tokens.yaml
   regenerate --check fail if openapi/generated.rs is stale (writes nothing)
   contract           run the contract tests (spec, client and sandbox against each other)
+  sandbox [--port N] [--bind ADDR] [--token-lifetime SECS] [--fault-rate F]
+          [--slow-delay-ms MS] [--seed N]
+                     run the Network Tokens sandbox (127.0.0.1 by default) until Ctrl-C
 ";
 
 fn main() -> ExitCode {
@@ -22,6 +26,7 @@ fn main() -> ExitCode {
         ["regenerate"] => task_regenerate::run(false),
         ["regenerate", "--check"] => task_regenerate::run(true),
         ["contract", rest @ ..] => task_contract::run(rest),
+        ["sandbox", rest @ ..] => task_sandbox::run(rest),
         [] | ["help" | "--help" | "-h"] => {
             eprint!("{USAGE}");
             Ok(())
@@ -40,5 +45,8 @@ fn main() -> ExitCode {
 /// The workspace root: the parent of this crate's directory.
 fn project_root() -> PathBuf {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
 }
