@@ -207,3 +207,25 @@ fn sensitive_strings_are_named_schemas() {
         assert!(schemas.contains_key(name), "{name}");
     }
 }
+
+#[test]
+fn the_facade_status_table_is_exactly_what_the_spec_documents() {
+    use checkout_network_tokens::outcome::{Operation, STATUS_TABLE};
+    let from_spec: BTreeSet<(String, u16)> = operations(&spec())
+        .into_iter()
+        .flat_map(|(id, (_, _, statuses))| statuses.into_iter().map(move |s| (id.clone(), s)))
+        .collect();
+    let from_table: BTreeSet<(String, u16)> = STATUS_TABLE
+        .iter()
+        .map(|(op, status, _)| (op.operation_id().to_owned(), *status))
+        .collect();
+    assert_eq!(from_table.len(), STATUS_TABLE.len(), "no pair twice");
+    assert_eq!(from_table, from_spec);
+    for (id, (method, path, _)) in operations(&spec()) {
+        let op = Operation::from_operation_id(&id).expect("the facade knows every operation");
+        assert_eq!(
+            (op.method(), op.path_template()),
+            (method.as_str(), path.as_str())
+        );
+    }
+}
