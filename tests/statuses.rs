@@ -80,7 +80,7 @@ async fn every_documented_error_status_maps_to_its_outcome_whatever_the_body() {
             Body::Html,
             Body::JsonWithoutContentType,
         ] {
-            let mut mock = server
+            let mock = server
                 .mock_async(|when, then| {
                     when.method(method(operation)).path(path(operation));
                     let then = then.status(status).header("Cko-Request-Id", "req_header");
@@ -151,7 +151,7 @@ async fn every_documented_success_status_returns_its_value_and_metadata() {
         if matches!(outcome, Outcome::Error(_)) {
             continue;
         }
-        let mut mock = server
+        let mock = server
             .mock_async(|when, then| {
                 when.method(method(operation)).path(path(operation));
                 let then = then
@@ -209,7 +209,7 @@ async fn undocumented_statuses_are_unexpected_and_retried_only_when_retryable() 
     for operation in Operation::ALL {
         for (status, attempts) in [(409, 1), (302, 1), (429, 3), (503, 3)] {
             assert_eq!(documented_outcome(operation, status), None);
-            let mut mock = server
+            let mock = server
                 .mock_async(|when, then| {
                     when.method(method(operation)).path(path(operation));
                     then.status(status)
