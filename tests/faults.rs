@@ -36,6 +36,9 @@ enum Behaviour {
     Stall,
     /// Reads the request head, writes these bytes and closes.
     Respond(Arc<Vec<u8>>),
+    /// Reads the request head, writes these bytes (a head and part of a body) and then says
+    /// nothing more, keeping the connection open.
+    RespondThenStall(Arc<Vec<u8>>),
 }
 
 struct RawServer {
@@ -85,6 +88,12 @@ async fn serve(mut socket: TcpStream, behaviour: Behaviour) {
         Behaviour::Respond(bytes) => {
             let _ = socket.write_all(&bytes).await;
             let _ = socket.shutdown().await;
+        }
+        Behaviour::RespondThenStall(bytes) => {
+            let _ = socket.write_all(&bytes).await;
+            let _ = socket.flush().await;
+            let _ = socket.read(&mut buf).await;
+            std::future::pending::<()>().await;
         }
     }
 }
@@ -376,4 +385,80 @@ async fn error_status_with_html_body_keeps_status_and_header_request_id() {
     let api = error.api_error().expect("api error");
     assert_eq!(api.error_type(), None);
     assert!(api.error_codes().is_empty());
+}
+
+/// A head promising `Content-Length: 10000` and the first bytes of the body.
+fn head_then_part_of_a_body(status_line: &str) -> Behaviour {
+    let mut bytes = format!(
+        "HTTP/1.1 {status_line}\r\nContent-Type: application/json\r\nCko-Request-Id: req_fault_1\r\nContent-Length: 10000\r\n\r\n"
+    )
+    .into_bytes();
+    bytes.extend_from_slice(&DETAILS.as_bytes()[..40]);
+    Behaviour::RespondThenStall(Arc::new(bytes))
+}
+
+#[tokio::test]
+async fn body_that_stalls_yields_a_timeout_within_the_bound() {
+    let server = raw_server(head_then_part_of_a_body("200 OK")).await;
+    let client = static_client(&server.url);
+    let started = Instant::now();
+    let error = client.get("nt_x").await.expect_err("the body never ends");
+    let elapsed = started.elapsed();
+    assert!(matches!(error, Error::Timeout { operation: Operation::Get, .. }), "{error:?}");
+    assert!(elapsed < BOUND, "took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn error_body_that_stalls_still_gives_status_and_request_id_within_the_bound() {
+    let server = raw_server(head_then_part_of_a_body("404 Not Found")).await;
+    let client = static_client(&server.url);
+    let started = Instant::now();
+    let error = client.get("nt_x").await.expect_err("404");
+    let elapsed = started.elapsed();
+    assert!(matches!(error, Error::NotFound(_)), "{error:?}");
+    assert_eq!(error.status(), Some(404));
+    assert_eq!(error.request_id(), Some("req_fault_1"));
+    assert!(elapsed < BOUND, "took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn token_body_that_stalls_yields_an_auth_timeout_within_the_bound() {
+    let token_server = raw_server(head_then_part_of_a_body("200 OK")).await;
+    let api = raw_server(response("200 OK", &[JSON], DETAILS.as_bytes())).await;
+    let client = oauth_client(&api.url, &format!("{}/connect/token", token_server.url));
+    let started = Instant::now();
+    let error = client.get("nt_x").await.expect_err("the token body never ends");
+    let elapsed = started.elapsed();
+    let Error::Auth(auth) = &error else { panic!("not an auth error: {error:?}") };
+    assert!(matches!(**auth, AuthError::Timeout(_)), "{auth:?}");
+    assert!(elapsed < BOUND, "took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn token_endpoint_garbage_gives_typed_auth_errors() {
+    let api = raw_server(response("200 OK", &[JSON], DETAILS.as_bytes())).await;
+    for (what, behaviour, check) in [
+        (
+            "html 200",
+            response("200 OK", &[b"Content-Type: text/html"], b"<html>login</html>"),
+            (|a: &AuthError| matches!(a, AuthError::InvalidResponse(_))) as fn(&AuthError) -> bool,
+        ),
+        ("empty 200", response("200 OK", &[JSON], b""), |a| matches!(a, AuthError::InvalidResponse(_))),
+        ("html 400", response("400 Bad Request", &[REQUEST_ID], b"<html/>"), |a| {
+            matches!(a, AuthError::Rejected { status: 400, oauth_error: None, .. })
+        }),
+        ("503", response("503 Service Unavailable", &[REQUEST_ID], b""), |a| {
+            matches!(a, AuthError::Server { status: 503, .. }) && a.is_retryable()
+        }),
+        ("malformed", Behaviour::Respond(Arc::new(b"HTTP/1.1 abc\r\n".to_vec())), |a| {
+            matches!(a, AuthError::Transport(_))
+        }),
+    ] {
+        let token_server = raw_server(behaviour).await;
+        let client = oauth_client(&api.url, &format!("{}/connect/token", token_server.url));
+        let error = client.get("nt_x").await.expect_err(what);
+        let Error::Auth(auth) = &error else { panic!("{what}: not an auth error: {error:?}") };
+        assert!(check(auth), "{what}: {auth:?}");
+    }
+    assert_eq!(api.accepted.load(Ordering::SeqCst), 0, "no API request without a token");
 }
