@@ -1107,7 +1107,8 @@ impl Inner {
 
     fn new_request_id(&self) -> String {
         let sequence = self.request_sequence.fetch_add(1, Ordering::SeqCst);
-        format!("0HSBX{:04X}{:08X}", self.instance, sequence)
+        // Like Checkout.com's ids, letters break up the digits (never a card-number-like run).
+        format!("0HSBX{:04X}R{:08X}", self.instance, sequence)
     }
 
     fn new_token_id(&self, store: &Store) -> String {
