@@ -223,7 +223,10 @@ impl TokenProvider {
         let request_id = crate::transport::header_request_id(response.headers());
         tracing::debug!(
             status,
-            request_id = request_id.as_deref().unwrap_or(""),
+            request_id = request_id
+                .as_deref()
+                .map(crate::error::printable)
+                .unwrap_or_default(),
             latency_ms = started.elapsed().as_millis() as u64,
             "oauth token request"
         );

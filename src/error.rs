@@ -396,7 +396,7 @@ impl fmt::Display for InvalidInput {
 impl std::error::Error for InvalidInput {}
 
 /// The access token could not be obtained from the token endpoint.
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
     /// The token endpoint refused the request (400/401), usually with an OAuth error code
@@ -429,6 +429,32 @@ pub enum AuthError {
     Timeout(#[source] Arc<reqwest::Error>),
 }
 
+/// Like a derived `Debug`, with the server's values passed through [`printable`].
+impl fmt::Debug for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rejected {
+                status,
+                oauth_error,
+                request_id,
+            } => f
+                .debug_struct("Rejected")
+                .field("status", status)
+                .field("oauth_error", &oauth_error.as_deref().map(printable))
+                .field("request_id", &request_id.as_deref().map(printable))
+                .finish(),
+            Self::Server { status, request_id } => f
+                .debug_struct("Server")
+                .field("status", status)
+                .field("request_id", &request_id.as_deref().map(printable))
+                .finish(),
+            Self::InvalidResponse(why) => f.debug_tuple("InvalidResponse").field(why).finish(),
+            Self::Transport(e) => f.debug_tuple("Transport").field(e).finish(),
+            Self::Timeout(e) => f.debug_tuple("Timeout").field(e).finish(),
+        }
+    }
+}
+
 impl AuthError {
     /// The token endpoint's HTTP status, when it answered.
     pub fn status(&self) -> Option<u16> {
@@ -456,9 +482,15 @@ impl AuthError {
     }
 }
 
-/// A value that came from a server, as it may be printed: codes and ids (ASCII letters,
-/// digits, `_`, `-`, `.`, `:`; at most 64 long; no run of 12 or more digits, which could be a
-/// card number) print as they are; anything else prints as `<redacted>`.
+/// A value that came from a server, as it may be printed.
+///
+/// Servers put codes and ids in these fields, and a faulty one could echo anything, card data
+/// and secrets included. So a value is printed only when it has the shape of a code or an id
+/// and of nothing secret: lower-case snake or kebab case (`card_expiry_month_invalid`,
+/// `card-art`), upper-case letters and digits (`0HL80RJLS76I7`), or a UUID; at most 64 long;
+/// and with no run of 12 or more digits (a card number or DPAN). Mixed-case strings, which is
+/// what access tokens, secrets and base64 cryptograms look like, never print. Anything else
+/// prints as `<redacted>`; the accessors still return the raw value.
 pub(crate) fn printable(value: &str) -> String {
     let mut digit_run = 0;
     let mut longest_digit_run = 0;
@@ -466,13 +498,21 @@ pub(crate) fn printable(value: &str) -> String {
         digit_run = if b.is_ascii_digit() { digit_run + 1 } else { 0 };
         longest_digit_run = longest_digit_run.max(digit_run);
     }
-    let looks_like_a_code = !value.is_empty()
-        && value.len() <= 64
-        && longest_digit_run < 12
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b));
-    if looks_like_a_code {
+    let bytes = value.as_bytes();
+    let lower_code = bytes.first().is_some_and(u8::is_ascii_lowercase)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-".contains(b));
+    let upper_id = bytes
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-');
+    let uuid = bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
+    let shaped = !value.is_empty() && value.len() <= 64 && (lower_code || upper_id || uuid);
+    if shaped && longest_digit_run < 12 {
         value.to_owned()
     } else {
         "<redacted>".to_owned()
@@ -514,7 +554,18 @@ mod tests {
             "card_expiry_month_invalid"
         );
         assert_eq!(printable("0HL80RJLS76I7"), "0HL80RJLS76I7");
+        assert_eq!(printable("card-art"), "card-art");
+        assert_eq!(
+            printable("5d0a7e4c-2b1f-4c1e-9f1a-0c9b8e7d6a5f"),
+            "5d0a7e4c-2b1f-4c1e-9f1a-0c9b8e7d6a5f"
+        );
         assert_eq!(printable("4539467987109256"), "<redacted>");
+        assert_eq!(
+            printable("Zq3kT9mWp2LxVb7N"),
+            "<redacted>",
+            "mixed case: a secret's shape"
+        );
+        assert_eq!(printable("0HSBX1A2BR0000000C"), "0HSBX1A2BR0000000C");
         assert_eq!(printable("AhJ3hnYAoAbVz5zg1e17MAACAAA="), "<redacted>");
         assert_eq!(printable(""), "<redacted>");
     }

@@ -126,3 +126,8 @@ pub use response::{Provisioned, Response, ResponseMeta};
 pub use retry::RetryPolicy;
 pub use sensitive::{AccessToken, CardNumber, ClientSecret, Cryptogram, Cvv, Dpan};
 pub use transport::Hooks;
+
+/// The README's Rust examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -89,7 +89,7 @@ sensitive_string!(
     /// assert_eq!(format!("{pan:?}"), "CardNumber(****9256)");
     /// assert!(CardNumber::new("4539467987109257").is_err()); // fails the Luhn check
     /// ```
-    CardNumber, show_last4: true, validate: check_card_number_shape
+    CardNumber, show_last4: true, validate: check_card_number
 );
 
 sensitive_string!(
@@ -140,10 +140,7 @@ impl CardNumber {
     /// [`InvalidInput`] naming the rule that failed; it never contains the number.
     pub fn new(number: impl Into<String>) -> Result<Self, InvalidInput> {
         let number = SecretString::from(number.into());
-        check_card_number_shape(number.expose_secret())?;
-        if !luhn_valid(number.expose_secret()) {
-            return Err(InvalidInput::new("card number", "fails the Luhn check"));
-        }
+        check_card_number(number.expose_secret())?;
         Ok(Self(number))
     }
 
@@ -186,8 +183,8 @@ impl Cryptogram {
     }
 }
 
-/// The spec's `CardNumber` pattern: `^[0-9]{12,19}$`.
-fn check_card_number_shape(value: &str) -> Result<(), InvalidInput> {
+/// The spec's `CardNumber` pattern, `^[0-9]{12,19}$`, and the Luhn checksum.
+fn check_card_number(value: &str) -> Result<(), InvalidInput> {
     if !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(InvalidInput::new(
             "card number",
@@ -199,6 +196,9 @@ fn check_card_number_shape(value: &str) -> Result<(), InvalidInput> {
             "card number",
             "must be 12 to 19 digits long",
         ));
+    }
+    if !luhn_valid(value) {
+        return Err(InvalidInput::new("card number", "fails the Luhn check"));
     }
     Ok(())
 }

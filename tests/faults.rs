@@ -60,13 +60,19 @@ async fn raw_server(behaviour: Behaviour) -> RawServer {
     let counter = Arc::clone(&accepted);
     let task = tokio::spawn(async move {
         loop {
-            let Ok((socket, _)) = listener.accept().await else { return };
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
             counter.fetch_add(1, Ordering::SeqCst);
             let behaviour = behaviour.clone();
             tokio::spawn(serve(socket, behaviour));
         }
     });
-    RawServer { url, accepted, task }
+    RawServer {
+        url,
+        accepted,
+        task,
+    }
 }
 
 async fn serve(mut socket: TcpStream, behaviour: Behaviour) {
@@ -106,7 +112,13 @@ fn response(status_line: &str, headers: &[&[u8]], body: &[u8]) -> Behaviour {
         bytes.extend_from_slice(header);
         bytes.extend_from_slice(b"\r\n");
     }
-    bytes.extend_from_slice(format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()).as_bytes());
+    bytes.extend_from_slice(
+        format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
     bytes.extend_from_slice(body);
     Behaviour::Respond(Arc::new(bytes))
 }
@@ -154,15 +166,27 @@ async fn stalled_api_yields_a_timeout_within_the_bound() {
     let server = raw_server(Behaviour::Stall).await;
     let client = static_client(&server.url);
     let started = Instant::now();
-    let error = client.get("nt_x").await.expect_err("the server never answers");
+    let error = client
+        .get("nt_x")
+        .await
+        .expect_err("the server never answers");
     let elapsed = started.elapsed();
     assert!(
-        matches!(error, Error::Timeout { operation: Operation::Get, .. }),
+        matches!(
+            error,
+            Error::Timeout {
+                operation: Operation::Get,
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert!(error.is_retryable());
     assert_eq!(error.status(), None);
-    assert!(elapsed >= TIMEOUT - Duration::from_millis(50), "gave up early: {elapsed:?}");
+    assert!(
+        elapsed >= TIMEOUT - Duration::from_millis(50),
+        "gave up early: {elapsed:?}"
+    );
     assert!(elapsed < BOUND, "took {elapsed:?}");
     assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
 }
@@ -173,12 +197,21 @@ async fn stalled_token_endpoint_yields_an_auth_timeout_within_the_bound() {
     let api = raw_server(response("200 OK", &[JSON], DETAILS.as_bytes())).await;
     let client = oauth_client(&api.url, &format!("{}/connect/token", token_server.url));
     let started = Instant::now();
-    let error = client.get("nt_x").await.expect_err("the token endpoint never answers");
+    let error = client
+        .get("nt_x")
+        .await
+        .expect_err("the token endpoint never answers");
     let elapsed = started.elapsed();
-    let Error::Auth(auth) = &error else { panic!("not an auth error: {error:?}") };
+    let Error::Auth(auth) = &error else {
+        panic!("not an auth error: {error:?}")
+    };
     assert!(matches!(**auth, AuthError::Timeout(_)), "{auth:?}");
     assert!(elapsed < BOUND, "took {elapsed:?}");
-    assert_eq!(api.accepted.load(Ordering::SeqCst), 0, "no API request without a token");
+    assert_eq!(
+        api.accepted.load(Ordering::SeqCst),
+        0,
+        "no API request without a token"
+    );
 }
 
 #[tokio::test]
@@ -187,14 +220,29 @@ async fn closed_port_yields_a_transport_error() {
     let started = Instant::now();
     let error = client.get("nt_x").await.expect_err("nothing listens");
     assert!(
-        matches!(error, Error::Transport { operation: Operation::Get, .. }),
+        matches!(
+            error,
+            Error::Transport {
+                operation: Operation::Get,
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert!(started.elapsed() < BOUND);
     // The same for the other operations.
-    let error = client.request_cryptogram("nt_x", TransactionType::Ecom).await.expect_err("nothing listens");
+    let error = client
+        .request_cryptogram("nt_x", TransactionType::Ecom)
+        .await
+        .expect_err("nothing listens");
     assert!(
-        matches!(error, Error::Transport { operation: Operation::RequestCryptogram, .. }),
+        matches!(
+            error,
+            Error::Transport {
+                operation: Operation::RequestCryptogram,
+                ..
+            }
+        ),
         "{error:?}"
     );
 }
@@ -204,9 +252,15 @@ async fn closed_token_port_yields_an_auth_transport_error() {
     let api = raw_server(response("200 OK", &[JSON], DETAILS.as_bytes())).await;
     let client = oauth_client(&api.url, &format!("{}/connect/token", closed_port_url()));
     let error = client.get("nt_x").await.expect_err("nothing listens");
-    let Error::Auth(auth) = &error else { panic!("not an auth error: {error:?}") };
+    let Error::Auth(auth) = &error else {
+        panic!("not an auth error: {error:?}")
+    };
     assert!(matches!(**auth, AuthError::Transport(_)), "{auth:?}");
-    assert_eq!(api.accepted.load(Ordering::SeqCst), 0, "no API request without a token");
+    assert_eq!(
+        api.accepted.load(Ordering::SeqCst),
+        0,
+        "no API request without a token"
+    );
 }
 
 #[tokio::test]
@@ -217,15 +271,23 @@ async fn stalled_server_is_attempted_as_often_as_the_policy_allows() {
         .access_token("t")
         .request_timeout(TIMEOUT)
         .retry_policy(
-            RetryPolicy::attempts(3).with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+            RetryPolicy::attempts(3)
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
         )
         .build()
         .expect("client builds");
     let started = Instant::now();
-    let error = client.get("nt_x").await.expect_err("the server never answers");
+    let error = client
+        .get("nt_x")
+        .await
+        .expect_err("the server never answers");
     let elapsed = started.elapsed();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
-    assert_eq!(server.accepted.load(Ordering::SeqCst), 3, "three attempts, each on a new connection");
+    assert_eq!(
+        server.accepted.load(Ordering::SeqCst),
+        3,
+        "three attempts, each on a new connection"
+    );
     assert!(elapsed < 3 * BOUND, "took {elapsed:?}");
 }
 
@@ -234,7 +296,10 @@ async fn stalled_server_is_attempted_as_often_as_the_policy_allows() {
 // ---------------------------------------------------------------------------------------------
 
 /// Gets `nt_x` from a server that answers with `behaviour`.
-async fn get_from(behaviour: Behaviour) -> Result<checkout_network_tokens::Response<checkout_network_tokens::NetworkTokenDetails>, Error> {
+async fn get_from(
+    behaviour: Behaviour,
+) -> Result<checkout_network_tokens::Response<checkout_network_tokens::NetworkTokenDetails>, Error>
+{
     let server = raw_server(behaviour).await;
     let client = Client::builder()
         .api_url(&server.url)
@@ -247,9 +312,14 @@ async fn get_from(behaviour: Behaviour) -> Result<checkout_network_tokens::Respo
 }
 
 /// Asserts a decode error of a 200 with the test's request id, and returns its category and path.
-fn expect_decode(result: Result<impl std::fmt::Debug, Error>, what: &str) -> (DecodeCategory, String) {
+fn expect_decode(
+    result: Result<impl std::fmt::Debug, Error>,
+    what: &str,
+) -> (DecodeCategory, String) {
     let error = result.expect_err(what);
-    let Error::Decode(decode) = &error else { panic!("{what}: not a decode error: {error:?}") };
+    let Error::Decode(decode) = &error else {
+        panic!("{what}: not a decode error: {error:?}")
+    };
     assert_eq!(decode.status(), 200, "{what}");
     assert_eq!(error.status(), Some(200), "{what}");
     assert_eq!(decode.request_id(), Some("req_fault_1"), "{what}");
@@ -261,22 +331,35 @@ fn expect_decode(result: Result<impl std::fmt::Debug, Error>, what: &str) -> (De
 
 #[tokio::test]
 async fn empty_200_is_a_decode_error() {
-    let (category, _) = expect_decode(get_from(response("200 OK", &[JSON, REQUEST_ID], b"")).await, "empty");
+    let (category, _) = expect_decode(
+        get_from(response("200 OK", &[JSON, REQUEST_ID], b"")).await,
+        "empty",
+    );
     assert_eq!(category, DecodeCategory::Eof);
 }
 
 #[tokio::test]
 async fn html_200_is_a_decode_error() {
     let html = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>";
-    let (category, _) =
-        expect_decode(get_from(response("200 OK", &[b"Content-Type: text/html", REQUEST_ID], html)).await, "html");
+    let (category, _) = expect_decode(
+        get_from(response(
+            "200 OK",
+            &[b"Content-Type: text/html", REQUEST_ID],
+            html,
+        ))
+        .await,
+        "html",
+    );
     assert_eq!(category, DecodeCategory::Syntax);
 }
 
 #[tokio::test]
 async fn truncated_json_200_is_a_decode_error() {
     let body = &DETAILS.as_bytes()[..DETAILS.len() / 2];
-    let (category, _) = expect_decode(get_from(response("200 OK", &[JSON, REQUEST_ID], body)).await, "truncated");
+    let (category, _) = expect_decode(
+        get_from(response("200 OK", &[JSON, REQUEST_ID], body)).await,
+        "truncated",
+    );
     assert_eq!(category, DecodeCategory::Eof);
 }
 
@@ -284,45 +367,67 @@ async fn truncated_json_200_is_a_decode_error() {
 async fn huge_200_is_a_decode_error() {
     let mut body = vec![b' '; 5 * 1024 * 1024];
     body.extend_from_slice(b"garbage");
-    let (category, _) = expect_decode(get_from(response("200 OK", &[JSON, REQUEST_ID], &body)).await, "huge");
+    let (category, _) = expect_decode(
+        get_from(response("200 OK", &[JSON, REQUEST_ID], &body)).await,
+        "huge",
+    );
     assert_eq!(category, DecodeCategory::Syntax);
 }
 
 #[tokio::test]
 async fn wrong_type_field_is_a_decode_error_naming_the_path() {
-    let body = DETAILS.replace(r#""number":"5436424242424242""#, r#""number":5436424242424242"#);
+    let body = DETAILS.replace(
+        r#""number":"5436424242424242""#,
+        r#""number":5436424242424242"#,
+    );
     assert_ne!(body, DETAILS);
-    let (category, path) =
-        expect_decode(get_from(response("200 OK", &[JSON, REQUEST_ID], body.as_bytes())).await, "wrong type");
+    let (category, path) = expect_decode(
+        get_from(response("200 OK", &[JSON, REQUEST_ID], body.as_bytes())).await,
+        "wrong type",
+    );
     assert_eq!(category, DecodeCategory::Data);
     assert_eq!(path, "network_token.number");
     // The same without Content-Type.
-    let (category, path) =
-        expect_decode(get_from(response("200 OK", &[REQUEST_ID], body.as_bytes())).await, "no content type");
+    let (category, path) = expect_decode(
+        get_from(response("200 OK", &[REQUEST_ID], body.as_bytes())).await,
+        "no content type",
+    );
     assert_eq!(category, DecodeCategory::Data);
     assert_eq!(path, "network_token.number");
 }
 
 #[tokio::test]
 async fn garbage_without_content_type_is_a_decode_error() {
-    let (category, _) = expect_decode(get_from(response("200 OK", &[REQUEST_ID], b"not json")).await, "garbage");
+    let (category, _) = expect_decode(
+        get_from(response("200 OK", &[REQUEST_ID], b"not json")).await,
+        "garbage",
+    );
     assert_eq!(category, DecodeCategory::Syntax);
 }
 
 #[tokio::test]
 async fn valid_200_without_content_type_succeeds() {
     // Official SDKs crashed on this.
-    let found = get_from(response("200 OK", &[REQUEST_ID], DETAILS.as_bytes())).await.expect("decodes");
+    let found = get_from(response("200 OK", &[REQUEST_ID], DETAILS.as_bytes()))
+        .await
+        .expect("decodes");
     assert_eq!(found.meta.status, 200);
     assert_eq!(found.meta.request_id.as_deref(), Some("req_fault_1"));
-    assert_eq!(found.value.network_token.id, "nt_xgu3isllqfyu7ktpk5z2yxbwna");
+    assert_eq!(
+        found.value.network_token.id,
+        "nt_xgu3isllqfyu7ktpk5z2yxbwna"
+    );
 }
 
 #[tokio::test]
 async fn undocumented_201_on_get_is_an_unexpected_status() {
-    let error = get_from(response("201 Created", &[JSON, REQUEST_ID], DETAILS.as_bytes()))
-        .await
-        .expect_err("201 is not documented for get");
+    let error = get_from(response(
+        "201 Created",
+        &[JSON, REQUEST_ID],
+        DETAILS.as_bytes(),
+    ))
+    .await
+    .expect_err("201 is not documented for get");
     assert!(matches!(error, Error::UnexpectedStatus(_)), "{error:?}");
     assert_eq!(error.status(), Some(201));
     assert_eq!(error.request_id(), Some("req_fault_1"));
@@ -334,15 +439,26 @@ async fn malformed_status_line_is_a_transport_error() {
     let error = get_from(Behaviour::Respond(Arc::new(b"HTTP/1.1 abc\r\n".to_vec())))
         .await
         .expect_err("not HTTP");
-    assert!(matches!(error, Error::Transport { operation: Operation::Get, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                operation: Operation::Get,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert_eq!(error.status(), None);
 }
 
 #[tokio::test]
 async fn garbage_instead_of_http_is_a_transport_error() {
-    let error = get_from(Behaviour::Respond(Arc::new(b"\x00\xff\xfe garbage \r\n\r\n".to_vec())))
-        .await
-        .expect_err("not HTTP");
+    let error = get_from(Behaviour::Respond(Arc::new(
+        b"\x00\xff\xfe garbage \r\n\r\n".to_vec(),
+    )))
+    .await
+    .expect_err("not HTTP");
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
 }
 
@@ -350,15 +466,23 @@ async fn garbage_instead_of_http_is_a_transport_error() {
 async fn non_utf8_request_id_is_dropped_without_panicking() {
     let header: &[u8] = b"Cko-Request-Id: req_\xff\xfe_id";
     // On a decode error.
-    let error = get_from(response("200 OK", &[JSON, header], b"{}")).await.expect_err("missing fields");
-    let Error::Decode(decode) = &error else { panic!("not a decode error: {error:?}") };
+    let error = get_from(response("200 OK", &[JSON, header], b"{}"))
+        .await
+        .expect_err("missing fields");
+    let Error::Decode(decode) = &error else {
+        panic!("not a decode error: {error:?}")
+    };
     assert_eq!(decode.status(), 200);
     assert_eq!(decode.request_id(), None);
     // On a success.
-    let found = get_from(response("200 OK", &[JSON, header], DETAILS.as_bytes())).await.expect("decodes");
+    let found = get_from(response("200 OK", &[JSON, header], DETAILS.as_bytes()))
+        .await
+        .expect("decodes");
     assert_eq!(found.meta.request_id, None);
     // On a documented error without a body request id.
-    let error = get_from(response("404 Not Found", &[JSON, header], b"{}")).await.expect_err("404");
+    let error = get_from(response("404 Not Found", &[JSON, header], b"{}"))
+        .await
+        .expect_err("404");
     assert!(matches!(error, Error::NotFound(_)), "{error:?}");
     assert_eq!(error.status(), Some(404));
     assert_eq!(error.request_id(), None);
@@ -367,18 +491,41 @@ async fn non_utf8_request_id_is_dropped_without_panicking() {
 #[tokio::test]
 async fn body_cut_short_is_a_transport_error() {
     // Content-Length promises more than is sent before the connection closes.
-    let mut bytes = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCko-Request-Id: req_fault_1\r\n".to_vec();
-    bytes.extend_from_slice(format!("Content-Length: {}\r\nConnection: close\r\n\r\n", DETAILS.len() + 100).as_bytes());
+    let mut bytes =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCko-Request-Id: req_fault_1\r\n"
+            .to_vec();
+    bytes.extend_from_slice(
+        format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            DETAILS.len() + 100
+        )
+        .as_bytes(),
+    );
     bytes.extend_from_slice(DETAILS.as_bytes());
-    let error = get_from(Behaviour::Respond(Arc::new(bytes))).await.expect_err("cut short");
-    assert!(matches!(error, Error::Transport { operation: Operation::Get, .. }), "{error:?}");
+    let error = get_from(Behaviour::Respond(Arc::new(bytes)))
+        .await
+        .expect_err("cut short");
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                operation: Operation::Get,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
 async fn error_status_with_html_body_keeps_status_and_header_request_id() {
-    let error = get_from(response("502 Bad Gateway", &[b"Content-Type: text/html", REQUEST_ID], b"<html>oops</html>"))
-        .await
-        .expect_err("502");
+    let error = get_from(response(
+        "502 Bad Gateway",
+        &[b"Content-Type: text/html", REQUEST_ID],
+        b"<html>oops</html>",
+    ))
+    .await
+    .expect_err("502");
     assert!(matches!(error, Error::SchemeError(_)), "{error:?}");
     assert_eq!(error.status(), Some(502));
     assert_eq!(error.request_id(), Some("req_fault_1"));
@@ -404,7 +551,16 @@ async fn body_that_stalls_yields_a_timeout_within_the_bound() {
     let started = Instant::now();
     let error = client.get("nt_x").await.expect_err("the body never ends");
     let elapsed = started.elapsed();
-    assert!(matches!(error, Error::Timeout { operation: Operation::Get, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                operation: Operation::Get,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert!(elapsed < BOUND, "took {elapsed:?}");
 }
 
@@ -427,9 +583,14 @@ async fn token_body_that_stalls_yields_an_auth_timeout_within_the_bound() {
     let api = raw_server(response("200 OK", &[JSON], DETAILS.as_bytes())).await;
     let client = oauth_client(&api.url, &format!("{}/connect/token", token_server.url));
     let started = Instant::now();
-    let error = client.get("nt_x").await.expect_err("the token body never ends");
+    let error = client
+        .get("nt_x")
+        .await
+        .expect_err("the token body never ends");
     let elapsed = started.elapsed();
-    let Error::Auth(auth) = &error else { panic!("not an auth error: {error:?}") };
+    let Error::Auth(auth) = &error else {
+        panic!("not an auth error: {error:?}")
+    };
     assert!(matches!(**auth, AuthError::Timeout(_)), "{auth:?}");
     assert!(elapsed < BOUND, "took {elapsed:?}");
 }
@@ -440,25 +601,52 @@ async fn token_endpoint_garbage_gives_typed_auth_errors() {
     for (what, behaviour, check) in [
         (
             "html 200",
-            response("200 OK", &[b"Content-Type: text/html"], b"<html>login</html>"),
+            response(
+                "200 OK",
+                &[b"Content-Type: text/html"],
+                b"<html>login</html>",
+            ),
             (|a: &AuthError| matches!(a, AuthError::InvalidResponse(_))) as fn(&AuthError) -> bool,
         ),
-        ("empty 200", response("200 OK", &[JSON], b""), |a| matches!(a, AuthError::InvalidResponse(_))),
-        ("html 400", response("400 Bad Request", &[REQUEST_ID], b"<html/>"), |a| {
-            matches!(a, AuthError::Rejected { status: 400, oauth_error: None, .. })
+        ("empty 200", response("200 OK", &[JSON], b""), |a| {
+            matches!(a, AuthError::InvalidResponse(_))
         }),
-        ("503", response("503 Service Unavailable", &[REQUEST_ID], b""), |a| {
-            matches!(a, AuthError::Server { status: 503, .. }) && a.is_retryable()
-        }),
-        ("malformed", Behaviour::Respond(Arc::new(b"HTTP/1.1 abc\r\n".to_vec())), |a| {
-            matches!(a, AuthError::Transport(_))
-        }),
+        (
+            "html 400",
+            response("400 Bad Request", &[REQUEST_ID], b"<html/>"),
+            |a| {
+                matches!(
+                    a,
+                    AuthError::Rejected {
+                        status: 400,
+                        oauth_error: None,
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "503",
+            response("503 Service Unavailable", &[REQUEST_ID], b""),
+            |a| matches!(a, AuthError::Server { status: 503, .. }) && a.is_retryable(),
+        ),
+        (
+            "malformed",
+            Behaviour::Respond(Arc::new(b"HTTP/1.1 abc\r\n".to_vec())),
+            |a| matches!(a, AuthError::Transport(_)),
+        ),
     ] {
         let token_server = raw_server(behaviour).await;
         let client = oauth_client(&api.url, &format!("{}/connect/token", token_server.url));
         let error = client.get("nt_x").await.expect_err(what);
-        let Error::Auth(auth) = &error else { panic!("{what}: not an auth error: {error:?}") };
+        let Error::Auth(auth) = &error else {
+            panic!("{what}: not an auth error: {error:?}")
+        };
         assert!(check(auth), "{what}: {auth:?}");
     }
-    assert_eq!(api.accepted.load(Ordering::SeqCst), 0, "no API request without a token");
+    assert_eq!(
+        api.accepted.load(Ordering::SeqCst),
+        0,
+        "no API request without a token"
+    );
 }

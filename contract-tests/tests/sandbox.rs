@@ -299,11 +299,11 @@ async fn all_triggers_in_table_order_on_one_sandbox() {
 
 #[test]
 fn the_readme_section_lists_the_trigger_table() {
-    let markdown = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SANDBOX.md"))
-        .expect("SANDBOX.md");
+    let markdown = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
     assert!(
         markdown.contains(&sandbox::trigger_table_markdown()),
-        "SANDBOX.md's trigger table is stale; paste sandbox::trigger_table_markdown():\n{}",
+        "README.md's trigger table is stale; paste sandbox::trigger_table_markdown():\n{}",
         sandbox::trigger_table_markdown()
     );
 }

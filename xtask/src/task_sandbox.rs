@@ -26,7 +26,7 @@ pub(crate) fn run(args: &[&str]) -> Result<(), String> {
         println!("  client id:     {}", sandbox.client_id());
         println!("  client secret: {}", sandbox.client_secret());
         println!(
-            "  {} trigger inputs: see contract-tests/SANDBOX.md. Ctrl-C to stop.",
+            "  {} trigger inputs: see README.md. Ctrl-C to stop.",
             TRIGGERS.len()
         );
         tokio::signal::ctrl_c()
