@@ -107,23 +107,25 @@ impl ClientHooks<Hooks> for generated::Client {
         if let Some(path) = call.as_ref().and_then(|c| c.path.as_deref()) {
             request.url_mut().set_path(path);
         }
-        match self.inner.tokens.bearer().await {
-            Ok(bearer) => {
-                let mut value =
-                    HeaderValue::from_str(&format!("Bearer {}", bearer.token.expose_secret()))
-                        .map_err(|_| {
-                            progenitor_client::Error::Custom(
-                                "the access token is not a valid header value".into(),
-                            )
-                        })?;
+        let bearer = self.inner.tokens.bearer().await.and_then(|bearer| {
+            let value = HeaderValue::from_str(&format!("Bearer {}", bearer.token.expose_secret()))
+                .map_err(|_| {
+                    AuthError::InvalidResponse("the access token is not a valid header value")
+                })?;
+            Ok((bearer.generation, value))
+        });
+        match bearer {
+            Ok((generation, mut value)) => {
                 value.set_sensitive(true);
                 request.headers_mut().insert(AUTHORIZATION, value);
                 if let Some(call) = &call {
-                    call.record(|seen| seen.bearer_generation = Some(bearer.generation));
+                    call.record(|seen| seen.bearer_generation = Some(generation));
                 }
                 Ok(())
             }
             Err(error) => {
+                // The facade reads the typed error from the call context; progenitor's
+                // `Custom` carries only its (secret-free) message for power users.
                 let message = format!("authentication failed: {error}");
                 if let Some(call) = &call {
                     call.record(|seen| seen.auth_error = Some(error));
