@@ -27,6 +27,10 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// How long a token is assumed to live when the token endpoint omits `expires_in`.
 const LIFETIME_WHEN_UNSTATED: Duration = Duration::from_secs(300);
 
+/// The longest lifetime believed (Checkout.com's tokens live an hour): a huge `expires_in`
+/// from a faulty endpoint must neither overflow the clock nor pin a token for ever.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// A source of the current time for token expiry. The default is [`SystemClock`]; tests
 /// inject a clock they can move forward.
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
@@ -252,7 +256,8 @@ impl TokenProvider {
                 }
                 let lifetime = parsed
                     .expires_in
-                    .map_or(LIFETIME_WHEN_UNSTATED, Duration::from_secs);
+                    .map_or(LIFETIME_WHEN_UNSTATED, Duration::from_secs)
+                    .min(LONGEST_LIFETIME);
                 if lifetime.is_zero() {
                     return Err(AuthError::InvalidResponse("expires_in is 0"));
                 }

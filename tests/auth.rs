@@ -273,3 +273,44 @@ async fn callers_waiting_on_a_failed_token_fetch_share_its_error() {
         "the waiters did not each ask again"
     );
 }
+
+#[tokio::test]
+async fn a_huge_or_stringly_expires_in_neither_panics_nor_pins_the_token() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/connect/token");
+            then.status(200).json_body(json!({
+                "access_token": "token-1", "token_type": "bearer", "expires_in": u64::MAX
+            }));
+        })
+        .await;
+    details_mock(&server, "token-1", 200).await;
+    let clock = ManualClock::new();
+    let client = builder(&server).clock(clock.clone()).build().unwrap();
+    client
+        .get("nt_a")
+        .await
+        .expect("a lifetime that overflows the clock is capped");
+    clock.advance(Duration::from_secs(25 * 3600));
+    client.get("nt_a").await.unwrap();
+    assert_eq!(token.calls_async().await, 2, "refreshed after the 24 h cap");
+
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/connect/token");
+            then.status(200)
+                .json_body(json!({"access_token": "token-1", "expires_in": "3600"}));
+        })
+        .await;
+    details_mock(&server, "token-1", 200).await;
+    let client = builder(&server).build().unwrap();
+    client.get("nt_a").await.unwrap();
+    client.get("nt_a").await.unwrap();
+    assert_eq!(
+        token.calls_async().await,
+        1,
+        "\"3600\" is read as 3600 seconds"
+    );
+}
