@@ -2,6 +2,10 @@
 //! stored-source ids, the builder's URLs, prefix and credentials, idempotency keys and token
 //! ids. Nothing here may panic on any string, and refused input must never reach the network.
 
+// The oracles spell out their byte ranges and arithmetic on purpose, instead of sharing the
+// helpers (`is_ascii_digit`, `is_multiple_of`) the implementation uses.
+#![allow(clippy::manual_is_ascii_check, clippy::manual_is_multiple_of)]
+
 use std::sync::LazyLock;
 
 use checkout_network_tokens::{
