@@ -90,12 +90,15 @@ impl Client {
         let key: types::ProvisionNetworkTokenCkoIdempotencyKey = idempotency_key
             .parse()
             .ok()
+            // HTTP strips spaces around header values: a padded key would arrive altered.
             .filter(|_| {
-                !idempotency_key.is_empty() && !idempotency_key.chars().any(char::is_control)
+                !idempotency_key.is_empty()
+                    && !idempotency_key.chars().any(char::is_control)
+                    && idempotency_key.trim_matches(' ') == idempotency_key
             })
             .ok_or(InvalidInput::new(
                 "idempotency key",
-                "must be 1 to 255 printable characters",
+                "must be 1 to 255 printable characters, without spaces at either end",
             ))?;
         let (details, meta) = self
             .execute(Operation::Provision, None, || {

@@ -13,7 +13,8 @@
 //!
 //! The token endpoint accepts [`DEFAULT_CLIENT_ID`] / [`DEFAULT_CLIENT_SECRET`] (change them with
 //! [`SandboxConfig::credentials`]) as HTTP Basic or as the form fields `client_id` and
-//! `client_secret`. The form must carry `grant_type=client_credentials` (another grant: 400
+//! `client_secret` (not both in one request, and no parameter twice: 400 `invalid_request`).
+//! The form must carry `grant_type=client_credentials` (another grant: 400
 //! `unsupported_grant_type`; none: 400 `invalid_request`); `scope` is optional but, when given,
 //! must include `vault:network-tokens` (else 400 `invalid_scope`). Bad or missing credentials:
 //! 400 `invalid_client`. A token lives [`SandboxConfig::token_lifetime`] (3600 s by default);
@@ -34,7 +35,7 @@
 //!   documents 415; a wrong or missing `Content-Type` on a request with a body gives 415 on
 //!   provisioning, 422 (`content_type_invalid`) on cryptograms and 400
 //!   (`content_type_invalid`) on delete, so every response stays within the spec.
-//! - A body that is not JSON: 400 `request_malformed` on delete, 422 `request_malformed` on
+//! - A body that is not JSON, or larger than 2 MiB: 400 `request_malformed` on delete, 422 `request_malformed` on
 //!   provisioning and cryptograms (where the spec documents no 400).
 //! - Every response (errors, 401s and the token endpoint included) carries a unique
 //!   `Cko-Request-Id` and `Cko-Version: 1.0.0`; error bodies repeat the request id as
@@ -55,7 +56,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
@@ -900,6 +902,9 @@ impl Sandbox {
             .route("/network-tokens/{id}/cryptograms", post(request_cryptogram))
             .route("/network-tokens/{id}/delete", patch(delete_token))
             .fallback(not_found)
+            // Bodies are read by the handlers themselves, after the bearer check and with
+            // their own limit, so that an oversized body gets a documented answer.
+            .layer(DefaultBodyLimit::disable())
             .layer(from_fn_with_state(inner.clone(), stamp_response))
             .with_state(inner.clone());
         let (shutdown, signal) = oneshot::channel::<()>();
@@ -1419,7 +1424,29 @@ fn oauth_error(error: &str) -> Response {
 
 /// Credentials from `Authorization: Basic` (the id and secret form-url-decoded, RFC 6749
 /// §2.3.1), else from the form fields.
+/// The most a request body may hold; a larger one is answered as malformed.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Reads a request body up to [`MAX_BODY_BYTES`]; `None` when it is larger or cannot be read.
+async fn read_body(body: Body) -> Option<Bytes> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.ok()
+}
+
+///
+/// `Err("invalid_request")` when both are present: RFC 6749 §2.3 allows one authentication
+/// method per request.
 fn client_credentials(
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<Option<(String, String)>, &'static str> {
+    let has_form_credentials = form.contains_key("client_id") || form.contains_key("client_secret");
+    if headers.contains_key(header::AUTHORIZATION) && has_form_credentials {
+        return Err("invalid_request");
+    }
+    Ok(basic_or_form_credentials(headers, form))
+}
+
+fn basic_or_form_credentials(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Option<(String, String)> {
@@ -1453,7 +1480,7 @@ fn client_credentials(
 async fn token_endpoint(
     State(inner): State<Arc<Inner>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     inner.token_requests.fetch_add(1, Ordering::SeqCst);
     let form_media_type = headers
@@ -1467,12 +1494,23 @@ async fn token_endpoint(
     if !form_media_type {
         return oauth_error("invalid_request");
     }
-    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let Some(body) = read_body(body).await else {
+        return oauth_error("invalid_request");
+    };
+    // RFC 6749 §3.1: no parameter may appear twice.
+    let mut form = HashMap::new();
+    for (name, value) in form_urlencoded::parse(&body).into_owned() {
+        if form.insert(name, value).is_some() {
+            return oauth_error("invalid_request");
+        }
+    }
     let Some(grant_type) = form.get("grant_type") else {
         return oauth_error("invalid_request");
     };
-    let Some((client_id, client_secret)) = client_credentials(&headers, &form) else {
-        return oauth_error("invalid_client");
+    let (client_id, client_secret) = match client_credentials(&headers, &form) {
+        Ok(Some(credentials)) => credentials,
+        Ok(None) => return oauth_error("invalid_client"),
+        Err(code) => return oauth_error(code),
     };
     if client_id != inner.config.client_id || client_secret != inner.config.client_secret {
         return oauth_error("invalid_client");
@@ -1619,7 +1657,7 @@ async fn provision_token(
     State(inner): State<Arc<Inner>>,
     Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     if !inner.authorized(&headers) {
         return unauthorized_response();
@@ -1627,6 +1665,9 @@ async fn provision_token(
     if let Some(status) = inner.random_fault() {
         return fault_response(&request_id, status);
     }
+    let Some(body) = read_body(body).await else {
+        return malformed(&request_id, StatusCode::UNPROCESSABLE_ENTITY);
+    };
     if !json_media_type(&headers, &body) {
         return error_response(
             &request_id,
@@ -1698,6 +1739,12 @@ async fn provision_token(
 
 /// The checks common to the three operations on one token: bearer token, trigger id, random
 /// fault, then the slow delay if the token is slow. `Err` is the response to send.
+/// The token id from the path. One whose percent-decoding is not UTF-8 cannot name a token,
+/// so it becomes the empty id, which is unknown (404) like any other.
+fn token_id(path: Result<Path<String>, PathRejection>) -> String {
+    path.map(|Path(id)| id).unwrap_or_default()
+}
+
 async fn token_preamble(
     inner: &Inner,
     request_id: &RequestId,
@@ -1724,9 +1771,10 @@ fn token_slow(inner: &Inner, id: &str) -> Option<bool> {
 async fn get_token_details(
     State(inner): State<Arc<Inner>>,
     Extension(request_id): Extension<RequestId>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let id = token_id(id);
     if let Err(response) = token_preamble(&inner, &request_id, &headers, &id).await {
         return response;
     }
@@ -1745,13 +1793,17 @@ async fn get_token_details(
 async fn request_cryptogram(
     State(inner): State<Arc<Inner>>,
     Extension(request_id): Extension<RequestId>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let id = token_id(id);
     if let Err(response) = token_preamble(&inner, &request_id, &headers, &id).await {
         return response;
     }
+    let Some(body) = read_body(body).await else {
+        return malformed(&request_id, StatusCode::UNPROCESSABLE_ENTITY);
+    };
     if !json_media_type(&headers, &body) {
         // 415 is not documented for this operation.
         return error_response(
@@ -1816,13 +1868,17 @@ async fn request_cryptogram(
 async fn delete_token(
     State(inner): State<Arc<Inner>>,
     Extension(request_id): Extension<RequestId>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let id = token_id(id);
     if let Err(response) = token_preamble(&inner, &request_id, &headers, &id).await {
         return response;
     }
+    let Some(body) = read_body(body).await else {
+        return malformed(&request_id, StatusCode::BAD_REQUEST);
+    };
     if !json_media_type(&headers, &body) {
         // 415 is not documented for this operation; 400 is ("could not be read").
         return error_response(
