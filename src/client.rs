@@ -214,24 +214,11 @@ impl Client {
                 let result = call_context.scope(call()).await;
                 let seen = call_context.seen();
                 let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                let outcome = map_attempt(operation, result, &seen).await;
-                let span = tracing::Span::current();
-                span.record("attempt", attempt);
-                span.record("latency_ms", latency_ms);
-                if let Some(status) = seen.status {
-                    span.record("status", status);
-                }
-                if let Some(id) = &seen.request_id {
-                    span.record("request_id", crate::error::printable(id).as_str());
-                }
-                let error = match outcome {
-                    Ok(done) => {
-                        tracing::debug!(attempt, latency_ms, status = done.1.status, "network tokens call succeeded");
-                        return Ok(done);
-                    }
+                record_attempt(&seen, attempt, latency_ms);
+                let error = match map_attempt(operation, result, &seen).await {
+                    Ok(done) => return Ok(done),
                     Err(error) => error,
                 };
-                tracing::debug!(attempt, latency_ms, status = error.status(), error = %error, "network tokens attempt failed");
                 if let Error::Unauthorized(_) = error {
                     let tokens = &self.generated.inner.tokens;
                     if !reauthenticated && tokens.can_refresh() {
@@ -252,6 +239,28 @@ impl Client {
         .instrument(span)
         .await
     }
+}
+
+/// Records one attempt in the call's span and as a debug event; never bodies, and the request
+/// id only as [`printable`](crate::error::printable) lets it through.
+fn record_attempt(seen: &crate::transport::Seen, attempt: u32, latency_ms: u64) {
+    let span = tracing::Span::current();
+    span.record("attempt", attempt);
+    span.record("latency_ms", latency_ms);
+    if let Some(status) = seen.status {
+        span.record("status", status);
+    }
+    let request_id = seen.request_id.as_deref().map(crate::error::printable);
+    if let Some(id) = &request_id {
+        span.record("request_id", id.as_str());
+    }
+    tracing::debug!(
+        attempt,
+        latency_ms,
+        status = seen.status,
+        request_id,
+        "network tokens attempt"
+    );
 }
 
 /// The generated newtype for a path id (it only checks that the id is not empty).

@@ -152,10 +152,18 @@ async fn a_hundred_concurrent_401s_cause_one_refresh() {
     let server = MockServer::start_async().await;
     let first = token_mock(&server, "token-1", Some(1)).await;
     let second = token_mock(&server, "token-2", None).await;
-    let refused = details_mock(&server, "token-1", 401).await;
+    // The 401s are held back a second, so that all 100 calls are in flight with token-1
+    // before the first refusal arrives: every one of them is refused.
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/network-tokens/nt_a")
+                .header("authorization", "Bearer token-1");
+            then.status(401).delay(Duration::from_secs(1));
+        })
+        .await;
     let accepted = details_mock(&server, "token-2", 200).await;
     let client = builder(&server).build().unwrap();
-    // Warm the cache with token-1 through a call that is refused and then retried.
     let tasks = (0..100).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.get("nt_a").await })
@@ -256,7 +264,7 @@ async fn callers_waiting_on_a_failed_token_fetch_share_its_error() {
         .mock_async(|when, then| {
             when.method(POST).path("/connect/token");
             then.status(400)
-                .delay(Duration::from_millis(200))
+                .delay(Duration::from_millis(500))
                 .json_body(json!({"error": "invalid_client"}));
         })
         .await;
