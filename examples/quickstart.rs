@@ -55,7 +55,7 @@ impl Report {
         let status = status.map_or("-".to_owned(), |s| s.to_string());
         let mark = if ok { "ok" } else { "FAIL" };
         println!(
-            "{mark:<6} {:>2}  {name:<34} {status:>6}  {:<30} {detail}",
+            "{mark:<4} {:>2}  {name:<38} {status:>6}  {:<20} {detail}",
             self.step,
             request_id.unwrap_or("-")
         );
@@ -143,8 +143,8 @@ async fn main() -> ExitCode {
         }
     }
     println!(
-        "     #  {:<34} {:>6}  {:<30} result",
-        "step", "status", "request id"
+        "{:<4} {:>2}  {:<38} {:>6}  {:<20} result",
+        "", "#", "step", "status", "request id"
     );
     let embedded = matches!(target, Target::Embedded(_));
     let expect = |status: u16| embedded.then_some(status);
