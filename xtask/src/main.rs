@@ -13,7 +13,8 @@ usage: cargo xtask <task>
 tasks:
   regenerate         regenerate openapi/generated.rs from openapi/network-tokens.yaml
   regenerate --check fail if openapi/generated.rs is stale (writes nothing)
-  contract           run the contract tests (spec, client and sandbox against each other)
+  contract [ARGS]    check the generated copy, then run the contract tests (spec, generated
+                     types, client and sandbox against each other); ARGS go to cargo test
   sandbox [--port N] [--bind ADDR] [--token-lifetime SECS] [--fault-rate F]
           [--slow-delay-ms MS] [--seed N]
                      run the Network Tokens sandbox (127.0.0.1 by default) until Ctrl-C
