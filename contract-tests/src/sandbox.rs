@@ -82,6 +82,9 @@ pub const TOKEN_REQUESTOR_ID: &str = "40010030273";
 pub const DEFAULT_SLOW_RESPONSE_DELAY: Duration = Duration::from_secs(5);
 /// The default token lifetime ([`SandboxConfig::token_lifetime`]).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// The longest token lifetime ([`SandboxConfig::token_lifetime`]): a year, so that expiry
+/// times can neither overflow the clock nor the JWT's `exp`.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 /// The default seed of the fault generator ([`SandboxConfig::seed`]).
 pub const DEFAULT_SEED: u64 = 0x5EED_C0DE;
 
@@ -801,10 +804,11 @@ impl SandboxConfig {
         self
     }
 
-    /// How long an access token is valid (default 3600 s). `expires_in` is this, rounded up
-    /// to whole seconds; the token stops working after exactly this duration.
+    /// How long an access token is valid (default 3600 s, at most [`MAX_TOKEN_LIFETIME`]).
+    /// `expires_in` is this, rounded up to whole seconds; the token stops working after
+    /// exactly this duration.
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.token_lifetime = lifetime;
+        self.token_lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
         self
     }
 
@@ -1233,10 +1237,18 @@ impl Inner {
             .is_some_and(|expiry| *expiry > Instant::now())
     }
 
+    /// The base of `_links` hrefs: the request's `Host` when it is a plain `host[:port]`
+    /// (so links work through a port forward), else the sandbox's own URL.
     fn links_base(&self, headers: &HeaderMap) -> String {
         headers
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
+            .filter(|host| {
+                !host.is_empty()
+                    && host
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+            })
             .map(|host| format!("http://{host}"))
             .unwrap_or_else(|| self.base_url.clone())
     }

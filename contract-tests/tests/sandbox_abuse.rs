@@ -1214,3 +1214,65 @@ async fn the_sandbox_still_serves_after_abuse() {
     reply.expect(GET, 200, &[]);
     assert_eq!(reply.json()["network_token"]["state"], json!("inactive"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Configuration extremes and hostile Host headers
+
+#[tokio::test]
+async fn a_huge_token_lifetime_is_capped_not_an_overflow() {
+    let sandbox = sandbox::SandboxConfig::new()
+        .token_lifetime(Duration::MAX)
+        .start()
+        .await
+        .expect("sandbox starts");
+    let http = reqwest::Client::new();
+    let response = fetch(
+        http.post(sandbox.token_url())
+            .basic_auth(sandbox.client_id(), Some(sandbox.client_secret()))
+            .form(&[("grant_type", "client_credentials")]),
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let body = response.json();
+    assert_eq!(
+        body["expires_in"],
+        json!(sandbox::MAX_TOKEN_LIFETIME.as_secs())
+    );
+    let token = body["access_token"].as_str().unwrap();
+    let reply = fetch(
+        http.post(format!("{}/network-tokens", sandbox.url()))
+            .bearer_auth(token)
+            .json(&json!({"source": card(&new_card(77), "10", "2031")})),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        201,
+        "the capped token works: {}",
+        reply.text()
+    );
+}
+
+#[tokio::test]
+async fn a_host_header_that_is_not_host_and_port_never_reaches_links() {
+    let h = Harness::new().await;
+    let body = json!({"source": card(&new_card(78), "10", "2031")}).to_string();
+    for host in ["evil.example:443 x", "a\"b", "x/y?z"] {
+        let request = format!(
+            "POST /network-tokens HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            h.token,
+            body.len()
+        );
+        let reply = h.raw(request.as_bytes()).await;
+        assert!(
+            [200, 201].contains(&reply.status),
+            "{host}: {}",
+            reply.text()
+        );
+        let href = reply.json()["_links"]["self"]["href"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(href.starts_with(h.sandbox.url()), "{host}: {href}");
+    }
+}
