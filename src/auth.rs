@@ -84,6 +84,9 @@ pub(crate) struct TokenProvider {
     source: TokenSource,
     clock: Arc<dyn Clock>,
     margin: Duration,
+    /// Set on each token request, so that a caller-supplied `reqwest::Client` without a
+    /// time-out cannot hold the single-flight lock (and so every caller) for ever.
+    request_timeout: Duration,
     state: tokio::sync::Mutex<CacheState>,
     /// How many fetches have finished, successful or not.
     fetches: AtomicU64,
@@ -103,19 +106,33 @@ struct OAuthErrorBody {
     error: Option<String>,
 }
 
-/// `expires_in` as a JSON number or, tolerated, a numeric string.
+/// `expires_in` as a JSON number (integer or, tolerated, fractional: whole seconds count) or a
+/// numeric string. A negative number counts as 0 (refused as no lifetime); a string that is
+/// not a number counts as unstated.
 fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Seconds {
-        Number(u64),
+        Whole(u64),
+        Fractional(f64),
         Text(String),
     }
+    // `as` saturates: negative and NaN become 0, anything huge u64::MAX (capped later).
+    let whole = |f: f64| Some(f as u64);
     Ok(match Option::<Seconds>::deserialize(d)? {
-        Some(Seconds::Number(n)) => Some(n),
-        Some(Seconds::Text(t)) => t.trim().parse().ok(),
+        Some(Seconds::Whole(n)) => Some(n),
+        Some(Seconds::Fractional(f)) => whole(f),
+        Some(Seconds::Text(t)) => t.trim().parse::<f64>().ok().and_then(whole),
         None => None,
     })
+}
+
+/// Whether `token` can be sent as `Authorization: Bearer <token>` unaltered: not empty, no
+/// spaces around it (HTTP would strip them) and nothing a header value cannot hold.
+pub(crate) fn is_sendable_token(token: &str) -> bool {
+    !token.is_empty()
+        && token.trim() == token
+        && reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).is_ok()
 }
 
 impl TokenProvider {
@@ -124,12 +141,14 @@ impl TokenProvider {
         source: TokenSource,
         clock: Arc<dyn Clock>,
         margin: Duration,
+        request_timeout: Duration,
     ) -> Self {
         Self {
             http,
             source,
             clock,
             margin,
+            request_timeout,
             state: tokio::sync::Mutex::default(),
             fetches: AtomicU64::new(0),
         }
@@ -213,6 +232,7 @@ impl TokenProvider {
         let sent = self
             .http
             .post(token_url.clone())
+            .timeout(self.request_timeout)
             // reqwest marks this header sensitive.
             .basic_auth(client_id, Some(client_secret.expose_secret()))
             .form(&[("grant_type", "client_credentials"), ("scope", scope)])
@@ -246,6 +266,12 @@ impl TokenProvider {
                 })?;
                 if parsed.access_token.is_empty() {
                     return Err(AuthError::InvalidResponse("access_token is empty"));
+                }
+                // Refused here, a bad token is never cached: the next call asks again.
+                if !is_sendable_token(&parsed.access_token) {
+                    return Err(AuthError::InvalidResponse(
+                        "the access token is not a valid header value",
+                    ));
                 }
                 if parsed
                     .token_type

@@ -29,7 +29,6 @@ use crate::transport::{header_request_id, header_text, CallContext, Hooks, VERSI
 #[derive(Clone, Debug)]
 pub struct Client {
     generated: generated::Client,
-    base_path: String,
     retry: RetryPolicy,
 }
 
@@ -49,10 +48,8 @@ impl Client {
         retry: RetryPolicy,
     ) -> Self {
         let base = api_url.as_str().trim_end_matches('/').to_owned();
-        let base_path = api_url.path().trim_end_matches('/').to_owned();
         Self {
             generated: generated::Client::new_with_client(&base, http, hooks),
-            base_path,
             retry,
         }
     }
@@ -124,7 +121,7 @@ impl Client {
         &self,
         network_token_id: &str,
     ) -> Result<Response<types::NetworkTokenDetails>, Error> {
-        let path = token_id::path(&self.base_path, network_token_id, "")?;
+        let path = token_id::path(&self.generated.inner.base_path, network_token_id, "")?;
         let id = generated_id(network_token_id)?;
         let (value, meta) = self
             .execute(Operation::Get, Some(path), || {
@@ -144,7 +141,11 @@ impl Client {
         network_token_id: &str,
         transaction_type: types::TransactionType,
     ) -> Result<Response<types::CryptogramResponse>, Error> {
-        let path = token_id::path(&self.base_path, network_token_id, "/cryptograms")?;
+        let path = token_id::path(
+            &self.generated.inner.base_path,
+            network_token_id,
+            "/cryptograms",
+        )?;
         let id = generated_id(network_token_id)?;
         let body = types::CryptogramRequest { transaction_type };
         let (value, meta) = self
@@ -166,7 +167,7 @@ impl Client {
         initiated_by: types::DeleteInitiatedBy,
         reason: types::DeleteReason,
     ) -> Result<ResponseMeta, Error> {
-        let path = token_id::path(&self.base_path, network_token_id, "/delete")?;
+        let path = token_id::path(&self.generated.inner.base_path, network_token_id, "/delete")?;
         let id = generated_id(network_token_id)?;
         let body = types::DeleteNetworkTokenRequest {
             initiated_by,
@@ -332,6 +333,24 @@ fn transport_error(operation: Operation, error: reqwest::Error) -> Error {
     }
 }
 
+/// The most of an error body that is read: the documented error body is a few hundred bytes,
+/// and a faulty server's megabytes of HTML must not be held in memory.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// Reads an error body up to [`ERROR_BODY_LIMIT`]. A body that is longer, cut short or cannot
+/// be read still leaves status and headers; what was read is searched for the error fields.
+async fn read_error_body(mut response: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        if body.len() + chunk.len() > ERROR_BODY_LIMIT {
+            // Not JSON any more than a truncated document is: drop it rather than guess.
+            return Vec::new();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    body
+}
+
 /// Maps an error status. Status and request id survive whatever the body is: empty, HTML,
 /// truncated, or without `Content-Type`; the body is only searched for the documented fields.
 async fn api_error(operation: Operation, response: reqwest::Response) -> Error {
@@ -342,10 +361,12 @@ async fn api_error(operation: Operation, response: reqwest::Response) -> Error {
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_retry_after);
-    // A body that cannot be read still leaves status and headers.
-    let body = response.bytes().await.unwrap_or_default();
+    let body = read_error_body(response).await;
     let json = serde_json::from_slice::<serde_json::Value>(&body).ok();
-    let text = |name: &str| json.as_ref()?.get(name)?.as_str().map(str::to_owned);
+    let text = |name: &str| {
+        let value = json.as_ref()?.get(name)?.as_str()?;
+        (!value.is_empty()).then(|| value.to_owned())
+    };
     let error_codes = json
         .as_ref()
         .and_then(|j| j.get("error_codes"))

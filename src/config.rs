@@ -73,6 +73,20 @@ pub enum ConfigError {
         /// `API base URL` or `token URL`.
         which: &'static str,
     },
+    /// A URL carries a part that would misroute or leak: a query or fragment (the generated
+    /// client appends paths to the base URL as text) or user info (a password in a URL ends up
+    /// in `Debug` output and competes with the bearer token).
+    #[error("the {which} must not carry {part}")]
+    UnsupportedUrlPart {
+        /// `API base URL` or `token URL`.
+        which: &'static str,
+        /// `a query`, `a fragment` or `user info`.
+        part: &'static str,
+    },
+    /// The static access token cannot be sent in an HTTP header (empty, surrounded by spaces,
+    /// or holding control characters).
+    #[error("the access token is not a valid HTTP header value")]
+    InvalidAccessToken,
     /// A URL uses plain `http://` on a host that is not loopback.
     #[error("the {which} must use https (plain http is allowed only on loopback hosts)")]
     InsecureUrl {
@@ -216,8 +230,9 @@ impl ClientBuilder {
     }
 
     /// Uses this `reqwest::Client` (proxies, custom CAs) instead of building one. Its own
-    /// settings then apply to connections, redirects and the user agent: build it with
-    /// `redirect(reqwest::redirect::Policy::none())`. The request time-out still applies.
+    /// settings then apply to connections, proxies, redirects and the user agent: build it
+    /// with `redirect(reqwest::redirect::Policy::none())`. The request time-out still applies,
+    /// to API calls and token requests alike.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -265,16 +280,28 @@ impl ClientBuilder {
                 .unwrap_or_else(|| self.environment.token_url(prefix)),
             "token URL",
         )?;
+        if let Credentials::AccessToken(token) = &credentials {
+            if !crate::auth::is_sendable_token(token.expose_secret()) {
+                return Err(ConfigError::InvalidAccessToken);
+            }
+        }
         let http = match self.http_client {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .timeout(self.request_timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(self.user_agent)
-                .https_only(false) // loopback http is checked above; every other URL is https
-                .build()
-                .map_err(ConfigError::HttpClient)?,
+            None => {
+                let mut builder = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.request_timeout)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .user_agent(self.user_agent)
+                    .https_only(false); // loopback http is checked above; all else is https
+                                        // Plain http only ever goes to loopback, which no proxy should see: an
+                                        // `HTTP_PROXY` from the environment would otherwise receive the client secret,
+                                        // the bearer token and card data in clear text.
+                if api_url.scheme() == "http" || token_url.scheme() == "http" {
+                    builder = builder.no_proxy();
+                }
+                builder.build().map_err(ConfigError::HttpClient)?
+            }
         };
         let source = match credentials {
             Credentials::ClientCredentials {
@@ -293,10 +320,12 @@ impl ClientBuilder {
             source,
             self.clock,
             self.refresh_margin,
+            self.request_timeout,
         ));
         let hooks = Hooks {
             tokens,
             request_timeout: self.request_timeout,
+            base_path: api_url.path().trim_end_matches('/').to_owned(),
         };
         Ok(Client::from_parts(api_url, http, hooks, self.retry))
     }
@@ -311,15 +340,29 @@ fn valid_prefix(prefix: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-/// Parses a URL and allows plain http only on loopback hosts.
+/// Parses a URL, refuses parts that would misroute or leak, and allows plain http only on
+/// loopback hosts.
 fn checked_url(url: String, which: &'static str) -> Result<reqwest::Url, ConfigError> {
     let parsed = reqwest::Url::parse(&url).map_err(|_| ConfigError::InvalidUrl { which })?;
     let host = parsed.host_str().ok_or(ConfigError::InvalidUrl { which })?;
+    let refused_part = if parsed.query().is_some() {
+        Some("a query")
+    } else if parsed.fragment().is_some() {
+        Some("a fragment")
+    } else if !parsed.username().is_empty() || parsed.password().is_some() {
+        Some("user info")
+    } else {
+        None
+    };
     match parsed.scheme() {
-        "https" => Ok(parsed),
-        "http" if is_loopback(host) => Ok(parsed),
-        "http" => Err(ConfigError::InsecureUrl { which }),
-        _ => Err(ConfigError::InvalidUrl { which }),
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => return Err(ConfigError::InsecureUrl { which }),
+        _ => return Err(ConfigError::InvalidUrl { which }),
+    }
+    match refused_part {
+        Some(part) => Err(ConfigError::UnsupportedUrlPart { which, part }),
+        None => Ok(parsed),
     }
 }
 
@@ -368,6 +411,18 @@ mod tests {
             checked_url("ftp://x".into(), "x"),
             Err(ConfigError::InvalidUrl { .. })
         ));
+        for (url, refused) in [
+            ("https://h/v1?tenant=1", "a query"),
+            ("https://h/v1?", "a query"),
+            ("https://h/v1#frag", "a fragment"),
+            ("https://user:pass@h/v1", "user info"),
+            ("https://user@h/v1", "user info"),
+        ] {
+            match checked_url(url.into(), "x") {
+                Err(ConfigError::UnsupportedUrlPart { part, .. }) => assert_eq!(part, refused),
+                other => panic!("{url}: {other:?}"),
+            }
+        }
         let err = Client::builder().build().expect_err("no credentials");
         assert!(matches!(err, ConfigError::MissingCredentials));
         let err = Client::builder()
@@ -384,5 +439,20 @@ mod tests {
         assert!(!text.contains("s3cr3t-value"), "{text}");
         let client = builder.build().expect("builds");
         assert!(!format!("{client:?}").contains("s3cr3t-value"));
+    }
+
+    #[test]
+    fn static_tokens_that_cannot_be_sent_are_refused() {
+        for bad in ["", " ", "abc\ndef", " padded", "nul\0"] {
+            let result = Client::builder().access_token(bad).build();
+            assert!(
+                matches!(result, Err(ConfigError::InvalidAccessToken)),
+                "{bad:?}"
+            );
+        }
+        assert!(Client::builder()
+            .access_token("eyJ.a-b_c.d~e+f/g=")
+            .build()
+            .is_ok());
     }
 }

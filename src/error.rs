@@ -283,7 +283,8 @@ impl DecodeError {
         self.request_id.as_deref()
     }
     /// Where in the body decoding failed, as a JSON path such as `network_token.state`
-    /// (`.` for the whole body).
+    /// (`.` for the whole body). Object keys come from the server: one that does not look like
+    /// a field name (see [`printable`]) shows as `<redacted>`, array indices as `[n]`.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -305,7 +306,7 @@ impl DecodeError {
     ) -> Self {
         let mut deserializer = serde_json::Deserializer::from_slice(body);
         let (path, error) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-            Err(e) => (e.path().to_string(), Some(e.into_inner())),
+            Err(e) => (printable_path(e.path()), Some(e.into_inner())),
             // It decodes on its own: the failure was trailing data after the value.
             Ok(_) => (".".to_owned(), deserializer.end().err()),
         };
@@ -335,12 +336,7 @@ impl fmt::Display for DecodeError {
         write!(
             f,
             "{}: the HTTP {} response does not match the spec at `{}` (line {}, column {}, {:?})",
-            self.operation,
-            self.status,
-            printable_path(&self.path),
-            self.line,
-            self.column,
-            self.category
+            self.operation, self.status, self.path, self.line, self.column, self.category
         )?;
         match &self.request_id {
             Some(id) => write!(f, " (request id {})", printable(id)),
@@ -355,7 +351,7 @@ impl fmt::Debug for DecodeError {
             .field("operation", &self.operation)
             .field("status", &self.status)
             .field("request_id", &self.request_id.as_deref().map(printable))
-            .field("path", &printable_path(&self.path))
+            .field("path", &self.path)
             .field("line", &self.line)
             .field("column", &self.column)
             .field("category", &self.category)
@@ -486,26 +482,42 @@ impl AuthError {
 ///
 /// Servers put codes and ids in these fields, and a faulty one could echo anything, card data
 /// and secrets included. So a value is printed only when it has the shape of a code or an id
-/// and of nothing secret: lower-case snake or kebab case (`card_expiry_month_invalid`,
-/// `card-art`), upper-case letters and digits (`0HL80RJLS76I7`), or a UUID; at most 64 long;
-/// and with no run of 12 or more digits (a card number or DPAN). Mixed-case strings, which is
-/// what access tokens, secrets and base64 cryptograms look like, never print. Anything else
-/// prints as `<redacted>`; the accessors still return the raw value.
+/// and of nothing secret:
+///
+/// - a lower-case code (`card_expiry_month_invalid`, `card-art`): a lower-case letter, then
+///   lower-case letters, digits, `_` and `-`, with at most 4 digits in all (random secrets
+///   and hex digests have many);
+/// - an upper-case id or version (`0HL80RJLS76I7`, `1.0`): upper-case letters, digits, `-` and
+///   `.`, at most 36 long;
+/// - a UUID;
+///
+/// at most 64 long, and never with 12 or more digits in a row, counting `-`, `_`, `.` and
+/// spaces between them as part of the row (a card number or DPAN, however it is grouped).
+/// Mixed-case strings, which is what access tokens, secrets and base64 cryptograms look like,
+/// never print, nor do control characters. Anything else prints as `<redacted>`; the
+/// accessors still return the raw value.
 pub(crate) fn printable(value: &str) -> String {
+    let bytes = value.as_bytes();
     let mut digit_run = 0;
     let mut longest_digit_run = 0;
-    for b in value.bytes() {
-        digit_run = if b.is_ascii_digit() { digit_run + 1 } else { 0 };
+    for b in bytes {
+        if b.is_ascii_digit() {
+            digit_run += 1;
+        } else if !b"-_. ".contains(b) {
+            digit_run = 0;
+        }
         longest_digit_run = longest_digit_run.max(digit_run);
     }
-    let bytes = value.as_bytes();
+    let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
     let lower_code = bytes.first().is_some_and(u8::is_ascii_lowercase)
+        && digits <= 4
         && bytes
             .iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-".contains(b));
-    let upper_id = bytes
-        .iter()
-        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-');
+    let upper_id = bytes.len() <= 36
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"-.".contains(b));
     let uuid = bytes.len() == 36
         && bytes.iter().enumerate().all(|(i, b)| match i {
             8 | 13 | 18 | 23 => *b == b'-',
@@ -519,16 +531,33 @@ pub(crate) fn printable(value: &str) -> String {
     }
 }
 
-/// A JSON path with each segment passed through [`printable`] (map keys come from the server).
-fn printable_path(path: &str) -> String {
-    path.split('.')
-        .map(|segment| match segment {
-            "" | "?" => segment.to_owned(),
-            s if s.starts_with('[') && s.ends_with(']') => s.to_owned(),
-            s => printable(s),
-        })
-        .collect::<Vec<_>>()
-        .join(".")
+/// A JSON path built from its segments, each object key passed through [`printable`] (keys
+/// come from the server: `_links` is an open map). A leading `_` is allowed, as in `_links`.
+fn printable_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut text = String::new();
+    for segment in path.iter() {
+        // The same layout as `Path`'s own `Display`: `a.b[0].c`.
+        let dot = if text.is_empty() { "" } else { "." };
+        match segment {
+            Segment::Seq { index } => text.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                let bare = key.strip_prefix('_').unwrap_or(key);
+                let shown = if printable(bare) == *bare {
+                    key.as_str()
+                } else {
+                    "<redacted>"
+                };
+                text.push_str(&format!("{dot}{shown}"));
+            }
+            Segment::Unknown => text.push_str(&format!("{dot}?")),
+        }
+    }
+    if text.is_empty() {
+        ".".to_owned()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]
@@ -568,6 +597,20 @@ mod tests {
         assert_eq!(printable("0HSBX1A2BR0000000C"), "0HSBX1A2BR0000000C");
         assert_eq!(printable("AhJ3hnYAoAbVz5zg1e17MAACAAA="), "<redacted>");
         assert_eq!(printable(""), "<redacted>");
+        // Card numbers however they are grouped, and secret-shaped codes.
+        for hidden in [
+            "4539-4679-8710-9256",
+            "card_4539_4679_8710_9256",
+            "4539 4679 8710 9256",
+            "4539.4679.8710.9256",
+            "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "0HSBX1A2BR0000000CXXXXXXXXXXXXXXXXXXXX",
+            "token\u{1b}[2J",
+        ] {
+            assert_eq!(printable(hidden), "<redacted>", "{hidden}");
+        }
+        assert_eq!(printable("card_3ds_failed"), "card_3ds_failed");
     }
 
     #[test]
@@ -586,5 +629,45 @@ mod tests {
         let text = format!("{e} {e:?}");
         assert!(!text.contains("5436424242424242"), "{text}");
         assert!(text.contains("network_token.number"), "{text}");
+    }
+
+    #[test]
+    fn decode_error_paths_never_print_hostile_map_keys() {
+        let details = |key: &str| {
+            format!(
+                r#"{{"card":{{"last4":"6378","expiry_month":"5","expiry_year":"2025"}},
+                "network_token":{{"id":"nt_x","state":"active","type":"vts",
+                "created_on":"2020-02-11T15:57:32.435+00:00","modified_on":"2020-02-11T15:57:32Z"}},
+                "_links":{{{key}:{{"href":5}}}}}}"#
+            )
+        };
+        for (key, hidden) in [
+            (r#""[4539467987109256]""#, "4539467987109256"),
+            (r#""4539.4679.8710.9256""#, "4539.4679.8710.9256"),
+            (r#""[Zq3kT9mWp2LxVb7NaccessTOKEN]""#, "Zq3kT9mWp2LxVb7N"),
+            (r#""[2J[31mFAKE LOG LINE""#, "\u{1b}"),
+        ] {
+            let e = DecodeError::from_body::<crate::generated::types::NetworkTokenDetails>(
+                Operation::Get,
+                200,
+                None,
+                details(key).as_bytes(),
+            );
+            // serde reports an escaped key it had to unescape as an unknown segment (`?`).
+            assert!(
+                ["_links.<redacted>.href", "_links.?"].contains(&e.path()),
+                "{key:?}: {}",
+                e.path()
+            );
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains(hidden), "{key}: {text}");
+        }
+        let e = DecodeError::from_body::<crate::generated::types::NetworkTokenDetails>(
+            Operation::Get,
+            200,
+            None,
+            details(r#""card-art""#).as_bytes(),
+        );
+        assert_eq!(e.path(), "_links.card-art.href");
     }
 }

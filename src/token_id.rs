@@ -10,6 +10,11 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::InvalidInput;
+use crate::outcome::Operation;
+
+/// The longest id accepted, in bytes. Checkout.com's ids are 29 long; a request line of
+/// megabytes is refused by HTTP stacks, and is better refused here as a caller error.
+const MAX_LEN: usize = 1024;
 
 /// Every byte but RFC 3986's unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -29,6 +34,12 @@ pub(crate) fn validate(id: &str) -> Result<(), InvalidInput> {
             "must not be `.` or `..`",
         ));
     }
+    if id.len() > MAX_LEN {
+        return Err(InvalidInput::new(
+            "network token id",
+            "must be at most 1024 bytes long",
+        ));
+    }
     if id.chars().any(char::is_control) {
         return Err(InvalidInput::new(
             "network token id",
@@ -45,6 +56,30 @@ pub(crate) fn path(base_path: &str, id: &str, suffix: &str) -> Result<String, In
         "{base_path}/network-tokens/{}{suffix}",
         utf8_percent_encode(id, SEGMENT)
     ))
+}
+
+/// Whether `path` (as it will be sent) is `operation`'s own endpoint under `base_path`: the
+/// last line of defence for calls through the generated client, whose own encoding lets ids
+/// such as `..\..\payments` resolve to another endpoint. Checked on every request before the
+/// bearer token is attached.
+pub(crate) fn is_operation_path(operation: Operation, base_path: &str, path: &str) -> bool {
+    let Some(rest) = path
+        .strip_prefix(base_path)
+        .and_then(|p| p.strip_prefix("/network-tokens"))
+    else {
+        return false;
+    };
+    let one_segment_then = |suffix: &str| {
+        rest.strip_prefix('/')
+            .and_then(|r| r.strip_suffix(suffix))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/') && id != "." && id != "..")
+    };
+    match operation {
+        Operation::Provision => rest.is_empty(),
+        Operation::Get => one_segment_then(""),
+        Operation::RequestCryptogram => one_segment_then("/cryptograms"),
+        Operation::Delete => one_segment_then("/delete"),
+    }
 }
 
 #[cfg(test)]
@@ -76,6 +111,40 @@ mod tests {
     fn dot_segments_empty_and_control_characters_are_refused() {
         for bad in ["", ".", "..", "nt_\n", "nt_\u{7f}", "a\u{0}b"] {
             assert!(validate(bad).is_err(), "{bad:?}");
+        }
+        assert!(validate(&"a".repeat(MAX_LEN)).is_ok());
+        assert!(validate(&"a".repeat(MAX_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn only_the_operations_own_path_shapes_are_sent() {
+        use crate::outcome::Operation as Op;
+        let ok = [
+            (Op::Provision, "/v1/network-tokens"),
+            (Op::Get, "/v1/network-tokens/nt_a"),
+            (Op::Get, "/v1/network-tokens/..."),
+            (
+                Op::RequestCryptogram,
+                "/v1/network-tokens/a%2Fb/cryptograms",
+            ),
+            (Op::Delete, "/v1/network-tokens/nt_a/delete"),
+        ];
+        for (op, path) in ok {
+            assert!(is_operation_path(op, "/v1", path), "{op} {path}");
+        }
+        let refused = [
+            (Op::Provision, "/v1/network-tokens/x"),
+            (Op::Get, "/v1/payments"),
+            (Op::Get, "/v1/network-tokens/"),
+            (Op::Get, "/v1/network-tokens"),
+            (Op::Get, "/v1/network-tokens/a/b"),
+            (Op::Get, "/network-tokens/nt_a"),
+            (Op::RequestCryptogram, "/v1/network-tokens/cryptograms"),
+            (Op::Delete, "/v1/network-tokens/a/b/delete"),
+            (Op::Delete, "/v1/network-tokens/nt_a/cryptograms"),
+        ];
+        for (op, path) in refused {
+            assert!(!is_operation_path(op, "/v1", path), "{op} {path}");
         }
     }
 }

@@ -16,6 +16,8 @@ use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use crate::auth::TokenProvider;
 use crate::error::AuthError;
 use crate::generated;
+use crate::outcome::Operation;
+use crate::token_id;
 
 /// The `Cko-Request-Id` response header (header names are case-insensitive).
 pub(crate) const REQUEST_ID_HEADER: &str = "cko-request-id";
@@ -32,6 +34,8 @@ tokio::task_local! {
 pub struct Hooks {
     pub(crate) tokens: Arc<TokenProvider>,
     pub(crate) request_timeout: Duration,
+    /// The API base URL's path, without a trailing `/` (empty for a bare host).
+    pub(crate) base_path: String,
 }
 
 /// What one attempt of a facade call tells the hooks, and what the hooks saw.
@@ -92,11 +96,26 @@ pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The operation a generated method performs. progenitor names it by the snake case of the
+/// spec's `operationId` (`getNetworkToken` is `get_network_token`).
+fn generated_operation(name: &str) -> Option<Operation> {
+    Operation::ALL.into_iter().find(|op| {
+        let mut snake = String::new();
+        for c in op.operation_id().chars() {
+            if c.is_ascii_uppercase() {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        }
+        snake == name
+    })
+}
+
 impl ClientHooks<Hooks> for generated::Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let call = current_call();
         // progenitor sends the spec's info.version as `api-version`; Checkout.com has no such
@@ -106,6 +125,16 @@ impl ClientHooks<Hooks> for generated::Client {
         *request.timeout_mut() = Some(self.inner.request_timeout);
         if let Some(path) = call.as_ref().and_then(|c| c.path.as_deref()) {
             request.url_mut().set_path(path);
+        }
+        // Calls through `Client::generated()` have no facade path: whatever their id made of
+        // the URL, the bearer token only goes to the operation's own endpoint.
+        let on_its_own_path = generated_operation(info.operation_id).is_some_and(|op| {
+            token_id::is_operation_path(op, &self.inner.base_path, request.url().path())
+        });
+        if !on_its_own_path {
+            return Err(progenitor_client::Error::Custom(
+                "the request path is not the operation's endpoint: refused before sending".into(),
+            ));
         }
         let bearer = self.inner.tokens.bearer().await.and_then(|bearer| {
             let value = HeaderValue::from_str(&format!("Bearer {}", bearer.token.expose_secret()))
@@ -149,5 +178,35 @@ impl ClientHooks<Hooks> for generated::Client {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names progenitor gives the operations (see `openapi/generated.rs`).
+    #[test]
+    fn every_generated_method_names_its_operation() {
+        let generated = include_str!("../openapi/generated.rs");
+        for op in Operation::ALL {
+            let name = generated_operation_name(op);
+            assert!(
+                generated.contains(&format!("operation_id: \"{name}\"")),
+                "{op}: {name}"
+            );
+            assert_eq!(generated_operation(&name), Some(op));
+        }
+        assert_eq!(generated_operation("getNetworkToken"), None);
+    }
+
+    fn generated_operation_name(op: Operation) -> String {
+        match op {
+            Operation::Provision => "provision_network_token",
+            Operation::Get => "get_network_token",
+            Operation::RequestCryptogram => "request_cryptogram",
+            Operation::Delete => "delete_network_token",
+        }
+        .to_owned()
     }
 }

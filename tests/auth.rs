@@ -322,3 +322,59 @@ async fn a_huge_or_stringly_expires_in_neither_panics_nor_pins_the_token() {
         "\"3600\" is read as 3600 seconds"
     );
 }
+
+#[tokio::test]
+async fn a_token_that_cannot_be_sent_is_refused_and_never_cached() {
+    for bad in ["abc\ndef", " ", " padded"] {
+        let server = MockServer::start_async().await;
+        let token = server
+            .mock_async(|when, then| {
+                when.method(POST).path("/connect/token");
+                then.status(200).json_body(
+                    json!({"access_token": bad, "token_type": "Bearer", "expires_in": 86400}),
+                );
+            })
+            .await;
+        let client = builder(&server)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        for _ in 0..2 {
+            let error = client.get("nt_a").await.expect_err("no usable token");
+            let Error::Auth(auth) = &error else {
+                panic!("{bad:?}: {error:?}")
+            };
+            assert!(
+                matches!(**auth, AuthError::InvalidResponse(_)),
+                "{bad:?}: {auth:?}"
+            );
+        }
+        assert_eq!(
+            token.calls_async().await,
+            2,
+            "{bad:?}: each call asks again instead of reusing a token that cannot be sent"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_fractional_expires_in_counts_its_whole_seconds() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/connect/token");
+            then.status(200)
+                .json_body(json!({"access_token": "token-1", "expires_in": 3600.0}));
+        })
+        .await;
+    details_mock(&server, "token-1", 200).await;
+    let clock = ManualClock::new();
+    let client = builder(&server).clock(clock.clone()).build().unwrap();
+    client.get("nt_a").await.expect("3600.0 is a lifetime");
+    clock.advance(Duration::from_secs(3000));
+    client.get("nt_a").await.unwrap();
+    assert_eq!(token.calls_async().await, 1, "reused within the hour");
+    clock.advance(Duration::from_secs(560));
+    client.get("nt_a").await.unwrap();
+    assert_eq!(token.calls_async().await, 2, "refreshed within the margin");
+}

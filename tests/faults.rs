@@ -650,3 +650,83 @@ async fn token_endpoint_garbage_gives_typed_auth_errors() {
         "no API request without a token"
     );
 }
+
+#[tokio::test]
+async fn a_caller_supplied_http_client_still_times_out_token_requests() {
+    // reqwest::Client::new() has no time-out of its own: the builder's must still apply, or a
+    // silent token endpoint would hold the single-flight lock, and every caller, for ever.
+    let token_server = raw_server(Behaviour::Stall).await;
+    let api = raw_server(response("200 OK", &[JSON], DETAILS.as_bytes())).await;
+    let client = Client::builder()
+        .api_url(&api.url)
+        .token_url(format!("{}/connect/token", token_server.url))
+        .client_credentials("ack_test", "client-secret")
+        .http_client(reqwest::Client::new())
+        .request_timeout(TIMEOUT)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client builds");
+    let started = Instant::now();
+    let error = tokio::time::timeout(Duration::from_secs(10), client.get("nt_x"))
+        .await
+        .expect("the token request has a time-out")
+        .expect_err("the token endpoint never answers");
+    let Error::Auth(auth) = &error else {
+        panic!("not an auth error: {error:?}")
+    };
+    assert!(matches!(**auth, AuthError::Timeout(_)), "{auth:?}");
+    assert!(started.elapsed() < BOUND, "took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn an_empty_request_id_in_the_body_does_not_hide_the_header() {
+    let body = br#"{"request_id":"","error_type":"request_invalid","error_codes":[]}"#;
+    let server = raw_server(response(
+        "422 Unprocessable Entity",
+        &[JSON, REQUEST_ID],
+        body,
+    ))
+    .await;
+    let error = static_client(&server.url)
+        .request_cryptogram("nt_x", TransactionType::Ecom)
+        .await
+        .expect_err("422");
+    assert!(matches!(error, Error::Validation(_)), "{error:?}");
+    assert_eq!(error.request_id(), Some("req_fault_1"));
+}
+
+#[tokio::test]
+async fn an_error_body_over_the_limit_keeps_status_and_request_id() {
+    // 1 MiB of JSON-looking text: read no further than the limit, keep what the head said.
+    let mut body = br#"{"request_id":"req_body","error_codes":[""#.to_vec();
+    body.resize(1024 * 1024, b'x');
+    let server = raw_server(response(
+        "500 Internal Server Error",
+        &[JSON, REQUEST_ID],
+        &body,
+    ))
+    .await;
+    let error = static_client(&server.url)
+        .get("nt_x")
+        .await
+        .expect_err("500");
+    assert!(matches!(error, Error::ServerError(_)), "{error:?}");
+    assert_eq!(error.status(), Some(500));
+    assert_eq!(error.request_id(), Some("req_fault_1"));
+}
+
+#[tokio::test]
+async fn success_metadata_debug_shows_only_id_shaped_headers() {
+    let hostile: &[u8] = b"Cko-Request-Id: 4539467987109256 Bearer Zq3kT9mWp2LxVb7N";
+    let server = raw_server(response("200 OK", &[JSON, hostile], DETAILS.as_bytes())).await;
+    let ok = static_client(&server.url).get("nt_x").await.expect("200");
+    assert_eq!(
+        ok.meta.request_id.as_deref(),
+        Some("4539467987109256 Bearer Zq3kT9mWp2LxVb7N"),
+        "the field holds the header as sent"
+    );
+    let text = format!("{ok:?}");
+    assert!(!text.contains("4539467987109256"), "{text}");
+    assert!(!text.contains("Zq3kT9mWp2LxVb7N"), "{text}");
+    assert!(text.contains("request_id: Some(\"<redacted>\")"), "{text}");
+}

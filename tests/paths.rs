@@ -101,3 +101,55 @@ async fn every_other_id_is_one_encoded_segment_under_network_tokens() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_generated_client_never_sends_the_bearer_token_off_its_endpoint() {
+    use checkout_network_tokens::generated::types;
+    let (client, server) = client_and_server().await;
+    for id in [
+        "..",
+        ".",
+        "x\\..\\..\\payments",
+        "a/../../payments",
+        "%2e%2e",
+    ] {
+        let result = client
+            .generated()
+            .get_network_token(&id.parse::<types::GetNetworkTokenNetworkTokenId>().unwrap())
+            .await;
+        let sent: Vec<String> = server
+            .requests()
+            .iter()
+            .filter(|r| r.target != "/connect/token")
+            .map(|r| r.target.clone())
+            .collect();
+        // Either the id stayed inside one segment under /base/network-tokens, or the request
+        // was refused before anything was sent.
+        match result {
+            Ok(_) => {
+                let last = sent.last().expect("a request was sent");
+                let id = last
+                    .strip_prefix("/base/network-tokens/")
+                    .unwrap_or_else(|| panic!("{id:?} reached {last}"));
+                assert!(!id.contains('/'), "{last}");
+            }
+            Err(checkout_network_tokens::generated::Error::Custom(message)) => {
+                assert!(
+                    message.contains("not the operation's endpoint"),
+                    "{message}"
+                );
+            }
+            Err(other) => panic!("{id:?}: {other:?}"),
+        }
+        assert!(
+            sent.iter().all(|t| t.starts_with("/base/network-tokens/")),
+            "{id:?}: {sent:?}"
+        );
+    }
+    // A well-formed id still works through the generated client.
+    client
+        .generated()
+        .get_network_token(&"nt_ok".parse().unwrap())
+        .await
+        .expect("the generated client works on its own endpoint");
+}
