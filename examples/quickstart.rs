@@ -17,8 +17,8 @@
 use std::process::ExitCode;
 
 use checkout_network_tokens::{
-    CardDetails, Client, DeleteInitiatedBy, DeleteReason, Environment, Error, ProvisionSource,
-    TransactionType,
+    AuthError, CardDetails, Client, DeleteInitiatedBy, DeleteReason, Environment, Error,
+    ProvisionSource, TransactionType,
 };
 use contract_tests::sandbox::{self, Sandbox};
 
@@ -72,10 +72,31 @@ impl Report {
             name,
             error.status(),
             error.request_id(),
-            &format!("error: {error}"),
+            &format!("error: {}", with_causes(error)),
             ok,
         );
     }
+}
+
+/// An error's message followed by its causes (`: connection refused`, …). None of them holds
+/// card data or secrets: the client's errors never do, and reqwest's come without the URL.
+fn with_causes(error: &Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// An environment variable the external mode needs, with its name in the error.
+fn required_var(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|e| format!("{name}: {e}"))
 }
 
 fn client_for(target: &Target) -> Result<Client, Box<dyn std::error::Error>> {
@@ -97,8 +118,8 @@ fn client_for(target: &Target) -> Result<Client, Box<dyn std::error::Error>> {
                 }
             };
             let mut builder = builder.environment(environment).client_credentials(
-                std::env::var("CKO_CLIENT_ID")?,
-                std::env::var("CKO_CLIENT_SECRET")?,
+                required_var("CKO_CLIENT_ID")?,
+                required_var("CKO_CLIENT_SECRET")?,
             );
             if let Ok(prefix) = std::env::var("CKO_PREFIX") {
                 builder = builder.prefix(prefix);
@@ -190,10 +211,13 @@ async fn main() -> ExitCode {
                 token_id = Some(token.id.clone());
             }
             Err(error) => {
-                let refused = matches!(error, Error::Auth(_));
                 report.error(&name, &error, expect(expected));
-                if refused {
-                    eprintln!("quickstart: the credentials were refused");
+                if let Error::Auth(auth) = &error {
+                    if let AuthError::Rejected { .. } = **auth {
+                        eprintln!("quickstart: the credentials were refused");
+                    } else {
+                        eprintln!("quickstart: no access token could be obtained (see above)");
+                    }
                     return ExitCode::FAILURE;
                 }
             }

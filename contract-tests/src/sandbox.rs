@@ -2,10 +2,24 @@
 //! token endpoint (`POST /connect/token`, on the same host).
 //!
 //! ```no_run
-//! # async fn example() {
-//! use contract_tests::sandbox::Sandbox;
-//! let sandbox = Sandbox::start().await; // 127.0.0.1, a free port
-//! println!("{} {} {}", sandbox.url(), sandbox.client_id(), sandbox.client_secret());
+//! // The README's example: keep the two the same.
+//! use contract_tests::sandbox::{Sandbox, SandboxConfig};
+//! use std::time::Duration;
+//! # async fn run() -> std::io::Result<()> {
+//!
+//! let sandbox = Sandbox::start().await; // 127.0.0.1, a free port, default settings
+//! let url = sandbox.url();              // e.g. "http://127.0.0.1:40123": API and token endpoint
+//! let (id, secret) = (sandbox.client_id(), sandbox.client_secret());
+//!
+//! let sandbox = SandboxConfig::new()
+//!     .token_lifetime(Duration::from_secs(1))      // to test token expiry
+//!     .fault_rate(0.2).seed(42)                    // random 500/502/504, reproducible
+//!     .slow_response_delay(Duration::from_secs(2)) // for the slow triggers
+//!     .start()
+//!     .await?;
+//! assert_eq!(sandbox.token_requests(), 0);        // counts requests to /connect/token
+//! sandbox.revoke_access_tokens();                 // every issued token now gets 401
+//! # Ok(())
 //! # }
 //! ```
 //!

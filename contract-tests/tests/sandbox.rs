@@ -308,6 +308,33 @@ fn the_readme_section_lists_the_trigger_table() {
     );
 }
 
+/// The README's sandbox example is not compiled there (the published crate cannot see this
+/// crate); it must be the one compiled as `contract_tests::sandbox`'s module doctest.
+#[test]
+fn the_readme_sandbox_example_is_the_compiled_module_example() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let module = include_str!("../src/sandbox.rs");
+    let block = |text: &str, fence: &str| -> Vec<String> {
+        text.lines()
+            .skip_while(|l| l.trim() != fence)
+            .skip(1)
+            .take_while(|l| l.trim() != "```" && l.trim() != "//! ```")
+            .map(|l| {
+                l.strip_prefix("//! ")
+                    .or(l.strip_prefix("//!"))
+                    .unwrap_or(l)
+            })
+            .filter(|l| !l.starts_with("// The README's example"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let in_readme = block(&readme, "```rust,ignore");
+    let in_module = block(module, "//! ```no_run");
+    assert!(in_readme.len() > 5, "README block found: {in_readme:?}");
+    assert_eq!(in_readme, in_module, "README.md and src/sandbox.rs differ");
+}
+
 #[tokio::test]
 async fn full_lifecycle() {
     let h = Harness::new().await;

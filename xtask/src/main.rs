@@ -27,8 +27,10 @@ fn main() -> ExitCode {
         ["regenerate"] => task_regenerate::run(false),
         ["regenerate", "--check"] => task_regenerate::run(true),
         ["contract", rest @ ..] => task_contract::run(rest),
-        ["sandbox", rest @ ..] => task_sandbox::run(rest),
-        [] | ["help" | "--help" | "-h"] => {
+        ["sandbox", rest @ ..] if !rest.iter().any(|a| ["help", "--help", "-h"].contains(a)) => {
+            task_sandbox::run(rest)
+        }
+        [] | ["help" | "--help" | "-h"] | [_, "help" | "--help" | "-h", ..] => {
             eprint!("{USAGE}");
             Ok(())
         }
