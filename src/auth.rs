@@ -254,8 +254,9 @@ impl TokenProvider {
             latency_ms = started.elapsed().as_millis() as u64,
             "oauth token request"
         );
-        let body = match response.bytes().await {
-            Ok(body) => body,
+        // A body over the limit reads as empty: no token, no OAuth error code.
+        let body = match crate::transport::read_capped(response).await {
+            Ok(body) => body.unwrap_or_default(),
             Err(e) if e.is_timeout() => return Err(AuthError::Timeout(Arc::new(e.without_url()))),
             Err(e) => return Err(AuthError::Transport(Arc::new(e.without_url()))),
         };

@@ -20,7 +20,9 @@ use crate::outcome::{documented_outcome, ErrorKind, Operation, Outcome};
 use crate::response::{Provisioned, Response, ResponseMeta};
 use crate::retry::{parse_retry_after, RetryPolicy};
 use crate::token_id;
-use crate::transport::{header_request_id, header_text, CallContext, Hooks, VERSION_HEADER};
+use crate::transport::{
+    header_request_id, header_text, read_capped, CallContext, Hooks, VERSION_HEADER,
+};
 
 /// A client of the Network Tokens API. Cheap to clone: clones share the token cache and the
 /// connection pool.
@@ -333,24 +335,6 @@ fn transport_error(operation: Operation, error: reqwest::Error) -> Error {
     }
 }
 
-/// The most of an error body that is read: the documented error body is a few hundred bytes,
-/// and a faulty server's megabytes of HTML must not be held in memory.
-const ERROR_BODY_LIMIT: usize = 64 * 1024;
-
-/// Reads an error body up to [`ERROR_BODY_LIMIT`]. A body that is longer, cut short or cannot
-/// be read still leaves status and headers; what was read is searched for the error fields.
-async fn read_error_body(mut response: reqwest::Response) -> Vec<u8> {
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        if body.len() + chunk.len() > ERROR_BODY_LIMIT {
-            // Not JSON any more than a truncated document is: drop it rather than guess.
-            return Vec::new();
-        }
-        body.extend_from_slice(&chunk);
-    }
-    body
-}
-
 /// Maps an error status. Status and request id survive whatever the body is: empty, HTML,
 /// truncated, or without `Content-Type`; the body is only searched for the documented fields.
 async fn api_error(operation: Operation, response: reqwest::Response) -> Error {
@@ -361,7 +345,12 @@ async fn api_error(operation: Operation, response: reqwest::Response) -> Error {
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_retry_after);
-    let body = read_error_body(response).await;
+    // A body that is too long, cut short or cannot be read still leaves status and headers.
+    let body = read_capped(response)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let json = serde_json::from_slice::<serde_json::Value>(&body).ok();
     let text = |name: &str| {
         let value = json.as_ref()?.get(name)?.as_str()?;

@@ -288,15 +288,18 @@ impl ClientBuilder {
         let http = match self.http_client {
             Some(client) => client,
             None => {
+                // Loopback http is checked above; every other URL is https.
                 let mut builder = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.request_timeout)
                     .redirect(reqwest::redirect::Policy::none())
                     .user_agent(self.user_agent)
-                    .https_only(false); // loopback http is checked above; all else is https
-                                        // Plain http only ever goes to loopback, which no proxy should see: an
-                                        // `HTTP_PROXY` from the environment would otherwise receive the client secret,
-                                        // the bearer token and card data in clear text.
+                    .https_only(false);
+                // Plain http only ever goes to loopback, which no proxy should see: an
+                // `HTTP_PROXY` from the environment would otherwise receive the client secret,
+                // the bearer token and card data in clear text. reqwest cannot exempt some
+                // hosts from the environment's proxies, so such a client uses none at all;
+                // supply a `reqwest::Client` for a proxy in a mixed (https + loopback) setup.
                 if api_url.scheme() == "http" || token_url.scheme() == "http" {
                     builder = builder.no_proxy();
                 }
@@ -345,25 +348,23 @@ fn valid_prefix(prefix: &str) -> bool {
 fn checked_url(url: String, which: &'static str) -> Result<reqwest::Url, ConfigError> {
     let parsed = reqwest::Url::parse(&url).map_err(|_| ConfigError::InvalidUrl { which })?;
     let host = parsed.host_str().ok_or(ConfigError::InvalidUrl { which })?;
-    let refused_part = if parsed.query().is_some() {
-        Some("a query")
-    } else if parsed.fragment().is_some() {
-        Some("a fragment")
-    } else if !parsed.username().is_empty() || parsed.password().is_some() {
-        Some("user info")
-    } else {
-        None
-    };
     match parsed.scheme() {
         "https" => {}
         "http" if is_loopback(host) => {}
         "http" => return Err(ConfigError::InsecureUrl { which }),
         _ => return Err(ConfigError::InvalidUrl { which }),
     }
-    match refused_part {
-        Some(part) => Err(ConfigError::UnsupportedUrlPart { which, part }),
-        None => Ok(parsed),
+    let refuse = |part| Err(ConfigError::UnsupportedUrlPart { which, part });
+    if parsed.query().is_some() {
+        return refuse("a query");
     }
+    if parsed.fragment().is_some() {
+        return refuse("a fragment");
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return refuse("user info");
+    }
+    Ok(parsed)
 }
 
 fn is_loopback(host: &str) -> bool {

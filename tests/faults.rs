@@ -697,13 +697,16 @@ async fn an_empty_request_id_in_the_body_does_not_hide_the_header() {
 
 #[tokio::test]
 async fn an_error_body_over_the_limit_keeps_status_and_request_id() {
-    // 1 MiB of JSON-looking text: read no further than the limit, keep what the head said.
-    let mut body = br#"{"request_id":"req_body","error_codes":[""#.to_vec();
-    body.resize(1024 * 1024, b'x');
+    // 1 MiB of valid JSON whose request id differs from the header's: past the limit the body
+    // is not read, so the header's id stands (a reader without a limit would take the body's).
+    let padding = "x".repeat(1024 * 1024);
+    let body =
+        format!(r#"{{"request_id":"req_body","error_type":"server_error","padding":"{padding}"}}"#);
+    let body = body.as_bytes();
     let server = raw_server(response(
         "500 Internal Server Error",
         &[JSON, REQUEST_ID],
-        &body,
+        body,
     ))
     .await;
     let error = static_client(&server.url)
@@ -713,6 +716,26 @@ async fn an_error_body_over_the_limit_keeps_status_and_request_id() {
     assert!(matches!(error, Error::ServerError(_)), "{error:?}");
     assert_eq!(error.status(), Some(500));
     assert_eq!(error.request_id(), Some("req_fault_1"));
+    let Error::ServerError(details) = &error else {
+        unreachable!()
+    };
+    assert_eq!(details.error_type(), None, "the body was not read");
+}
+
+#[tokio::test]
+async fn an_empty_request_id_header_counts_as_absent() {
+    let server = raw_server(response(
+        "404 Not Found",
+        &[JSON, b"Cko-Request-Id: "],
+        br#"{"error_type":"resource_not_found"}"#,
+    ))
+    .await;
+    let error = static_client(&server.url)
+        .get("nt_x")
+        .await
+        .expect_err("404");
+    assert_eq!(error.request_id(), None);
+    assert!(error.to_string().ends_with("(no request id)"), "{error}");
 }
 
 #[tokio::test]

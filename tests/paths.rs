@@ -106,13 +106,9 @@ async fn every_other_id_is_one_encoded_segment_under_network_tokens() {
 async fn the_generated_client_never_sends_the_bearer_token_off_its_endpoint() {
     use checkout_network_tokens::generated::types;
     let (client, server) = client_and_server().await;
-    for id in [
-        "..",
-        ".",
-        "x\\..\\..\\payments",
-        "a/../../payments",
-        "%2e%2e",
-    ] {
+    // progenitor's own encoding already keeps `/` and `%` inside the segment; these are the
+    // ids it lets through to URL resolution.
+    for id in ["..", ".", "x\\..\\..\\payments", "..\\payments"] {
         let result = client
             .generated()
             .get_network_token(&id.parse::<types::GetNetworkTokenNetworkTokenId>().unwrap())

@@ -204,8 +204,8 @@ impl Transcript {
     fn assert_clean(&self, secrets: &Secrets) {
         let mut leaks = Vec::new();
         // Card numbers are also searched for with separators taken out, so a grouped echo
-        // (`4539-4679-…`, `4539 4679 …`) counts as a leak too.
-        let squeezed = |text: &str| text.replace(['-', '_', '.', ' '], "");
+        // (`4539-4679-…`, `4539 4679 …`, `[4539-4679, 8710-9256]`) counts as a leak too.
+        let squeezed = |text: &str| text.replace(['-', '_', '.', ' ', ','], "");
         for (what, value) in secrets.searchable() {
             let digits = matches!(what, "card number" | "DPAN");
             for (label, text) in &self.0 {
@@ -506,6 +506,9 @@ fn echoed(secrets: &Secrets, echo: Echo) -> Vec<String> {
         format!("card_{}", grouped(&secrets.pan, "_")),
         grouped(&secrets.dpan, " "),
         grouped(&secrets.dpan, "."),
+        // A card number split across two list entries.
+        secrets.pan[..8].to_owned(),
+        secrets.pan[8..].to_owned(),
     ];
     if echo == Echo::Everything {
         values.extend([

@@ -26,11 +26,13 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["regenerate"] => task_regenerate::run(false),
         ["regenerate", "--check"] => task_regenerate::run(true),
-        ["contract", rest @ ..] => task_contract::run(rest),
-        ["sandbox", rest @ ..] if !rest.iter().any(|a| ["help", "--help", "-h"].contains(a)) => {
-            task_sandbox::run(rest)
+        [_, "help" | "--help" | "-h", ..] => {
+            eprint!("{USAGE}");
+            Ok(())
         }
-        [] | ["help" | "--help" | "-h"] | [_, "help" | "--help" | "-h", ..] => {
+        ["contract", rest @ ..] => task_contract::run(rest),
+        ["sandbox", rest @ ..] => task_sandbox::run(rest),
+        [] | ["help" | "--help" | "-h"] => {
             eprint!("{USAGE}");
             Ok(())
         }

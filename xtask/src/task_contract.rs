@@ -1,7 +1,8 @@
 //! `cargo xtask contract`: the contract verification, for CI after a spec change.
 //!
-//! It checks that the generated copy matches the spec, then runs the test targets that hold
-//! the spec, the generated types, the facade and the sandbox against each other. The targets
+//! It checks that the generated copy matches the spec, then runs the unit tests, the test
+//! targets that hold the spec, the generated types, the facade and the sandbox against each
+//! other, and the doctests. The targets
 //! are selected within `--workspace` so that cargo resolves the same features as
 //! `cargo test --workspace` and reuses its build instead of compiling the dependencies again.
 
@@ -34,16 +35,24 @@ const CONTRACT_TARGETS: &[(&str, &str)] = &[
 
 pub(crate) fn run(extra: &[&str]) -> Result<(), String> {
     crate::task_regenerate::run(true)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(cargo);
-    command
-        .current_dir(crate::project_root())
-        .args(["test", "--workspace"]);
+    eprintln!("contract: unit tests   the generated copy, the facade's tables, the spec validator");
+    let mut targets = vec!["--lib"];
     for (target, what) in CONTRACT_TARGETS {
         eprintln!("contract: {target:<14} {what}");
-        command.args(["--test", target]);
+        targets.extend(["--test", target]);
     }
-    let status = command
+    cargo_test(&targets, extra)?;
+    // Doctests cannot be selected with other targets: the crate and sandbox examples.
+    eprintln!("contract: doctests     the documented examples compile");
+    cargo_test(&["--doc"], extra)
+}
+
+fn cargo_test(targets: &[&str], extra: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .current_dir(crate::project_root())
+        .args(["test", "--workspace"])
+        .args(targets)
         .args(extra)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
