@@ -495,7 +495,7 @@ impl AuthError {
 ///   `.`, at most 36 long;
 /// - a UUID;
 ///
-/// at most 64 long, and never with 12 or more digits in a row, counting `-`, `_`, `.` and
+/// at most 64 long, and never with 12 or more digits in a row, counting `-`, `_`, `.`, `,` and
 /// spaces between them as part of the row (a card number or DPAN, however it is grouped).
 /// Mixed-case strings, which is what access tokens, secrets and base64 cryptograms look like,
 /// never print, nor do control characters. Anything else prints as `<redacted>`; the
