@@ -127,12 +127,16 @@ fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Err
     })
 }
 
-/// Whether `token` can be sent as `Authorization: Bearer <token>` unaltered: not empty, no
-/// spaces around it (HTTP would strip them) and nothing a header value cannot hold.
-pub(crate) fn is_sendable_token(token: &str) -> bool {
-    !token.is_empty()
-        && token.trim() == token
-        && reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).is_ok()
+/// The `Authorization: Bearer <token>` value, marked sensitive, or `None` when `token` cannot
+/// be sent unaltered: empty, with spaces around it (HTTP would strip them), or holding what a
+/// header value cannot.
+pub(crate) fn bearer_header(token: &str) -> Option<reqwest::header::HeaderValue> {
+    if token.is_empty() || token.trim() != token {
+        return None;
+    }
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 impl TokenProvider {
@@ -269,7 +273,7 @@ impl TokenProvider {
                     return Err(AuthError::InvalidResponse("access_token is empty"));
                 }
                 // Refused here, a bad token is never cached: the next call asks again.
-                if !is_sendable_token(&parsed.access_token) {
+                if bearer_header(&parsed.access_token).is_none() {
                     return Err(AuthError::InvalidResponse(
                         "the access token is not a valid header value",
                     ));

@@ -123,7 +123,7 @@ impl Client {
         &self,
         network_token_id: &str,
     ) -> Result<Response<types::NetworkTokenDetails>, Error> {
-        let path = token_id::path(&self.generated.inner.base_path, network_token_id, "")?;
+        let path = self.token_path(network_token_id, "")?;
         let id = generated_id(network_token_id)?;
         let (value, meta) = self
             .execute(Operation::Get, Some(path), || {
@@ -143,11 +143,7 @@ impl Client {
         network_token_id: &str,
         transaction_type: types::TransactionType,
     ) -> Result<Response<types::CryptogramResponse>, Error> {
-        let path = token_id::path(
-            &self.generated.inner.base_path,
-            network_token_id,
-            "/cryptograms",
-        )?;
+        let path = self.token_path(network_token_id, "/cryptograms")?;
         let id = generated_id(network_token_id)?;
         let body = types::CryptogramRequest { transaction_type };
         let (value, meta) = self
@@ -169,7 +165,7 @@ impl Client {
         initiated_by: types::DeleteInitiatedBy,
         reason: types::DeleteReason,
     ) -> Result<ResponseMeta, Error> {
-        let path = token_id::path(&self.generated.inner.base_path, network_token_id, "/delete")?;
+        let path = self.token_path(network_token_id, "/delete")?;
         let id = generated_id(network_token_id)?;
         let body = types::DeleteNetworkTokenRequest {
             initiated_by,
@@ -181,6 +177,11 @@ impl Client {
             })
             .await?;
         Ok(meta)
+    }
+
+    /// The exact path for a token operation: the id checked and encoded as one segment.
+    fn token_path(&self, network_token_id: &str, suffix: &str) -> Result<String, InvalidInput> {
+        token_id::path(&self.generated.inner.base_path, network_token_id, suffix)
     }
 
     /// Runs one operation: attempts, one re-authentication after a 401, retries per policy.

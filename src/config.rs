@@ -281,7 +281,7 @@ impl ClientBuilder {
             "token URL",
         )?;
         if let Credentials::AccessToken(token) = &credentials {
-            if !crate::auth::is_sendable_token(token.expose_secret()) {
+            if crate::auth::bearer_header(token.expose_secret()).is_none() {
                 return Err(ConfigError::InvalidAccessToken);
             }
         }

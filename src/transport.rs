@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use reqwest::header::{HeaderMap, AUTHORIZATION};
 
 use crate::auth::TokenProvider;
 use crate::error::AuthError;
@@ -155,15 +155,15 @@ impl ClientHooks<Hooks> for generated::Client {
             ));
         }
         let bearer = self.inner.tokens.bearer().await.and_then(|bearer| {
-            let value = HeaderValue::from_str(&format!("Bearer {}", bearer.token.expose_secret()))
-                .map_err(|_| {
-                    AuthError::InvalidResponse("the access token is not a valid header value")
-                })?;
+            // Tokens are checked when fetched and when configured, so this does not fail; if
+            // it did, the call fails typed rather than sending a mangled header.
+            let value = crate::auth::bearer_header(bearer.token.expose_secret()).ok_or(
+                AuthError::InvalidResponse("the access token is not a valid header value"),
+            )?;
             Ok((bearer.generation, value))
         });
         match bearer {
-            Ok((generation, mut value)) => {
-                value.set_sensitive(true);
+            Ok((generation, value)) => {
                 request.headers_mut().insert(AUTHORIZATION, value);
                 if let Some(call) = &call {
                     call.record(|seen| seen.bearer_generation = Some(generation));

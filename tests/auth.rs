@@ -327,18 +327,8 @@ async fn a_huge_or_stringly_expires_in_neither_panics_nor_pins_the_token() {
 async fn a_token_that_cannot_be_sent_is_refused_and_never_cached() {
     for bad in ["abc\ndef", " ", " padded"] {
         let server = MockServer::start_async().await;
-        let token = server
-            .mock_async(|when, then| {
-                when.method(POST).path("/connect/token");
-                then.status(200).json_body(
-                    json!({"access_token": bad, "token_type": "Bearer", "expires_in": 86400}),
-                );
-            })
-            .await;
-        let client = builder(&server)
-            .retry_policy(RetryPolicy::none())
-            .build()
-            .unwrap();
+        let token = token_mock(&server, bad, None).await;
+        let client = builder(&server).build().unwrap();
         for _ in 0..2 {
             let error = client.get("nt_a").await.expect_err("no usable token");
             let Error::Auth(auth) = &error else {

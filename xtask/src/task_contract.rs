@@ -2,9 +2,9 @@
 //!
 //! It checks that the generated copy matches the spec, then runs the unit tests, the test
 //! targets that hold the spec, the generated types, the facade and the sandbox against each
-//! other, and the doctests. The targets
-//! are selected within `--workspace` so that cargo resolves the same features as
-//! `cargo test --workspace` and reuses its build instead of compiling the dependencies again.
+//! other, and the doctests. The targets are selected within `--workspace` so that cargo
+//! resolves the same features as `cargo test --workspace` and reuses its build instead of
+//! compiling the dependencies again.
 
 use std::process::Command;
 
